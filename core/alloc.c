@@ -1,0 +1,79 @@
+/* alloc.c: routes every allocation of the core and of cJSON through one hook. */
+#include "alloc.h"
+#include "packdesk.h"
+#include "cJSON.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  (void)osize;
+  if (nsize == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, nsize);
+}
+
+static pd_alloc_fn alloc_fn = default_alloc;
+static void *alloc_ud = NULL;
+static long fail_countdown = 0; /* > 0: the allocation that brings it to 0 fails */
+static long alloc_count = 0;
+
+/* cJSON's hooks take no sizes; ours pass 0 as the old size, which the hook must tolerate. */
+static void *cjson_malloc(size_t n) { return pd_malloc(n); }
+static void cjson_free(void *p) { pd_free(p); }
+
+static int hooks_installed = 0;
+
+void pd_set_allocator(pd_alloc_fn fn, void *ud) {
+  alloc_fn = fn ? fn : default_alloc;
+  alloc_ud = fn ? ud : NULL;
+  cJSON_Hooks hooks = {cjson_malloc, cjson_free};
+  cJSON_InitHooks(&hooks);
+  hooks_installed = 1;
+}
+
+void pd_alloc_init(void) {
+  if (!hooks_installed) pd_set_allocator(NULL, NULL);
+}
+
+void pd_alloc_fail_after(long n) { fail_countdown = n > 0 ? n : 0; }
+long pd_alloc_count(void) { return alloc_count; }
+
+static int injected_failure(void) {
+  alloc_count++;
+  if (fail_countdown > 0 && --fail_countdown == 0) return 1;
+  return 0;
+}
+
+void *pd_realloc(void *p, size_t osize, size_t nsize) {
+  if (nsize == 0) nsize = 1; /* a zero-size request is still an allocation, never a free */
+  if (injected_failure()) return NULL;
+  return alloc_fn(alloc_ud, p, osize, nsize);
+}
+
+void *pd_malloc(size_t n) { return pd_realloc(NULL, 0, n); }
+
+void pd_free(void *p) {
+  if (p) alloc_fn(alloc_ud, p, 0, 0);
+}
+
+void *pd_calloc(size_t count, size_t size) {
+  if (size != 0 && count > (size_t)-1 / size) return NULL;
+  void *p = pd_malloc(count * size);
+  if (p) memset(p, 0, count * size);
+  return p;
+}
+
+char *pd_strndup(const char *s, size_t n) {
+  if (!s) return NULL;
+  char *d = pd_malloc(n + 1);
+  if (!d) return NULL;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+char *pd_strdup(const char *s) { return s ? pd_strndup(s, strlen(s)) : NULL; }

@@ -1,0 +1,231 @@
+/*
+ * api.c: pd_exec, the one entry of the protocol: the envelope (cmd, at, op), the command
+ * table, op ids applied at most once, the journal hook, and the all-or-nothing commit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "command.h"
+#include "json.h"
+#include "packdesk.h"
+
+int cmd_pay(cmd_ctx *k);
+int cmd_line_check(cmd_ctx *k);
+int cmd_confirm(cmd_ctx *k);
+int cmd_cancel(cmd_ctx *k);
+int cmd_request_open(cmd_ctx *k);
+int cmd_request_approve(cmd_ctx *k);
+int cmd_request_reject(cmd_ctx *k);
+int cmd_request_extend(cmd_ctx *k);
+int cmd_pack_scan(cmd_ctx *k);
+int cmd_pack_unscan(cmd_ctx *k);
+int cmd_pack_confirm(cmd_ctx *k);
+int cmd_pack_complete(cmd_ctx *k);
+int cmd_handover(cmd_ctx *k);
+int cmd_ship(cmd_ctx *k);
+int cmd_complaint(cmd_ctx *k);
+int cmd_carrier_event(cmd_ctx *k);
+int cmd_refund(cmd_ctx *k);
+int cmd_message(cmd_ctx *k);
+int cmd_issue_resolve(cmd_ctx *k);
+int cmd_label(cmd_ctx *k);
+
+static const command_def commands[] = {
+    {"order.import", cmd_import, 1},
+    {"order.pay", cmd_pay, 1},
+    {"line.check", cmd_line_check, 1},
+    {"order.confirm", cmd_confirm, 1},
+    {"order.cancel", cmd_cancel, 1},
+    {"request.open", cmd_request_open, 1},
+    {"request.approve", cmd_request_approve, 1},
+    {"request.reject", cmd_request_reject, 1},
+    {"request.extend", cmd_request_extend, 1},
+    {"pack.scan", cmd_pack_scan, 1},
+    {"pack.unscan", cmd_pack_unscan, 1},
+    {"pack.confirm", cmd_pack_confirm, 1},
+    {"pack.complete", cmd_pack_complete, 1},
+    {"handover.set", cmd_handover, 1},
+    {"label.print", cmd_label, 1},
+    {"order.ship", cmd_ship, 1},
+    {"complaint.file", cmd_complaint, 1},
+    {"carrier.event", cmd_carrier_event, 1},
+    {"refund.submit", cmd_refund, 1},
+    {"issue.resolve", cmd_issue_resolve, 1},
+    {"message.send", cmd_message, 1},
+    {"tick", cmd_tick, 1},
+    {"policy.set", cmd_policy_set, 1},
+    {"product.set", cmd_product_set, 1},
+    {"notifications.read", cmd_notifications_read, 1},
+    {"outbox.ack", cmd_outbox_ack, 1},
+    {"order.get", query_order_get, 0},
+    {"orders.list", query_orders_list, 0},
+    {"orders.export", query_orders_export, 0},
+    {"stats", query_stats, 0},
+    {"metrics", query_metrics, 0},
+    {"notifications.list", query_notifications, 0},
+    {"outbox.list", query_outbox, 0},
+    {"policy.get", query_policy, 0},
+};
+
+const command_def *command_find(const char *name) {
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+#define REQUEST_MAX (4u << 20) /* 4 MiB: a marketplace order is a few KB */
+#define AT_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z */
+#define OP_MAX 128
+
+/* Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFY): cJSON does not check. */
+static int valid_utf8(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
+    else return 0;
+    if (n - i < len) return 0;
+    for (size_t j = 1; j < len; j++) {
+      if ((s[i + j] & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (s[i + j] & 0x3Fu);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return 0;
+    i += len;
+  }
+  return 1;
+}
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+/* The response text: {"ok":true,"result":...} (takes result) or the error. NULL: no memory. */
+static char *respond(cJSON *result, const pd_err *err) {
+  cJSON *r = cJSON_CreateObject(), *e;
+  char *out = NULL;
+  if (!r || j_add_bool(r, "ok", err == NULL)) goto done;
+  if (!err) {
+    if (j_add(r, "result", result)) {
+      result = NULL;
+      goto done;
+    }
+    result = NULL;
+  } else {
+    if (j_add(r, "error", e = cJSON_CreateObject()) || j_add_str(e, "code", err->code) ||
+        j_add_str(e, "message", err->message) || (err->rule && j_add_str(e, "rule", err->rule)))
+      goto done;
+  }
+  out = cJSON_PrintUnformatted(r);
+done:
+  cJSON_Delete(result);
+  cJSON_Delete(r);
+  return out;
+}
+
+static char *respond_error(const char *code, const char *rule, const char *message) {
+  pd_err err = {code, rule, ""};
+  snprintf(err.message, sizeof err.message, "%s", message);
+  return respond(NULL, &err);
+}
+
+/* Checks the envelope, then runs the command; fills k and returns 0, or -1 with k->err. */
+static int run(cmd_ctx *k, const command_def **def, const char **op) {
+  const char *cmd = j_get_str(k->req, "cmd");
+  *def = NULL;
+  *op = NULL;
+  if (!cJSON_IsObject(k->req)) return fail(&k->rc, "BAD_REQUEST", NULL, "a request is a JSON object");
+  if (!cmd) return fail(&k->rc, "BAD_REQUEST", NULL, "missing field cmd");
+  if (!(*def = command_find(cmd)))
+    return fail(&k->rc, "UNKNOWN_COMMAND", NULL, "unknown command %.64s", cmd);
+  if (!j_get(k->req, "at")) return fail(&k->rc, "BAD_REQUEST", NULL, "missing field at");
+  if (j_get_int(k->req, "at", 0, AT_MAX, &k->at))
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field at must be an integer of milliseconds since the epoch");
+  if (arg_text(k, "op", 0, OP_MAX, op)) return -1;
+  return 0;
+}
+
+char *pd_exec(pd_shop *shop, const char *request, size_t len) {
+  cmd_ctx k;
+  memset(&k, 0, sizeof k);
+  k.shop = shop;
+  k.rc = (rule_ctx){shop, &k.txn, 0, &k.err};
+  pd_alloc_init();
+  if (len > REQUEST_MAX) return respond_error("BAD_REQUEST", NULL, "request larger than 4 MiB");
+  if (!valid_utf8((const unsigned char *)request, len))
+    return respond_error("BAD_JSON", NULL, "request is not valid UTF-8");
+  cJSON *req = cJSON_ParseWithLength(request, len);
+  if (!req) return respond_error("BAD_JSON", NULL, "request is not valid JSON");
+  k.req = req;
+
+  const command_def *def;
+  const char *op;
+  char *out = NULL, *canon = NULL;
+  applied_op *record = NULL;
+  uint64_t print = 0;
+  int rc = run(&k, &def, &op);
+  k.rc.at = k.at;
+  if (rc == 0 && def->mutating && op) {
+    applied_op *seen = idmap_get(&shop->ops, op);
+    if (!(canon = cJSON_PrintUnformatted(req))) {
+      rc = fail_oom(&k.rc);
+    } else {
+      print = fnv1a(canon);
+      if (seen) { /* applied before: answer as then, or refuse a different command */
+        out = seen->fingerprint == print
+                  ? pd_strdup(seen->response)
+                  : respond_error("CONFLICT", NULL, "this op id was already used for another command");
+        goto done;
+      }
+    }
+  }
+  if (rc == 0) rc = def->fn(&k);
+  if (rc != 0) {
+    out = respond(k.result, &k.err);
+    k.result = NULL;
+    goto done;
+  }
+  out = respond(k.result, NULL);
+  k.result = NULL;
+  if (!out) goto done;
+  if (!def->mutating || (txn_is_empty(&k.txn) && !op)) goto done;
+  if (op) {
+    record = pd_calloc(1, sizeof *record);
+    if (!record || !(record->op = pd_strdup(op)) || !(record->response = pd_strdup(out))) goto oom;
+    record->fingerprint = print;
+  }
+  if (shop_prepare(shop, &k.txn, op)) goto oom;
+  if (shop->journal && shop->journal(shop->journal_ud, request, len)) {
+    pd_free(out);
+    out = respond_error("STORAGE", NULL, "the change could not be saved; nothing was changed");
+    goto drop_record;
+  }
+  shop_commit(shop, &k.txn, record);
+  goto done;
+oom:
+  pd_free(out);
+  out = respond_error("OUT_OF_MEMORY", NULL, "out of memory; nothing was changed");
+drop_record:
+  if (record) {
+    pd_free(record->op);
+    pd_free(record->response);
+    pd_free(record);
+  }
+done:
+  txn_free(&k.txn);
+  cJSON_Delete(k.result);
+  pd_free(canon);
+  cJSON_Delete(req);
+  return out;
+}
+
+void pd_string_free(char *s) { pd_free(s); }

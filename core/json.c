@@ -1,0 +1,54 @@
+/* json.c: total helpers over cJSON (see json.h). */
+#include "json.h"
+
+#include <math.h>
+
+int j_add(cJSON *obj, const char *key, cJSON *item) {
+  if (!item) return -1;
+  if (!cJSON_AddItemToObject(obj, key, item)) {
+    cJSON_Delete(item);
+    return -1;
+  }
+  return 0;
+}
+
+int j_push(cJSON *arr, cJSON *item) {
+  if (!item) return -1;
+  if (!cJSON_AddItemToArray(arr, item)) {
+    cJSON_Delete(item);
+    return -1;
+  }
+  return 0;
+}
+
+int j_add_str(cJSON *obj, const char *key, const char *s) {
+  return j_add(obj, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+int j_add_int(cJSON *obj, const char *key, int64_t v) {
+  return j_add(obj, key, cJSON_CreateNumber((double)v));
+}
+
+int j_add_bool(cJSON *obj, const char *key, int v) { return j_add(obj, key, cJSON_CreateBool(v)); }
+int j_add_null(cJSON *obj, const char *key) { return j_add(obj, key, cJSON_CreateNull()); }
+
+const cJSON *j_get(const cJSON *obj, const char *key) {
+  return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+const char *j_get_str(const cJSON *obj, const char *key) {
+  const cJSON *v = j_get(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int j_get_int(const cJSON *obj, const char *key, int64_t lo, int64_t hi, int64_t *out) {
+  const cJSON *v = j_get(obj, key);
+  if (!cJSON_IsNumber(v)) return -1;
+  double d = v->valuedouble;
+  /* 2^53: beyond it a double no longer holds every integer, so the value is not exact. */
+  if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0) return -1;
+  int64_t i = (int64_t)d;
+  if (i < lo || i > hi) return -1;
+  *out = i;
+  return 0;
+}

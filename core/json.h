@@ -1,0 +1,28 @@
+/*
+ * json.h: small helpers over cJSON for building output and reading arguments, each one
+ * total: on out-of-memory they free what they were handed and report -1 or NULL, so that
+ * callers can chain them and `goto fail` once.
+ */
+#ifndef PD_JSON_H
+#define PD_JSON_H
+
+#include <stdint.h>
+
+#include "cJSON.h"
+
+/* Adds item under key, taking ownership even on failure (the item is then freed). */
+int j_add(cJSON *obj, const char *key, cJSON *item);
+/* Appends item to an array, taking ownership even on failure. */
+int j_push(cJSON *arr, cJSON *item);
+int j_add_str(cJSON *obj, const char *key, const char *s); /* NULL s → JSON null */
+int j_add_int(cJSON *obj, const char *key, int64_t v);
+int j_add_bool(cJSON *obj, const char *key, int v);
+int j_add_null(cJSON *obj, const char *key);
+
+/* Argument readers: return the member, or NULL when absent or of another type. */
+const cJSON *j_get(const cJSON *obj, const char *key);
+const char *j_get_str(const cJSON *obj, const char *key);
+/* An integer in [lo, hi] exactly (no fraction, no precision lost): 0, or -1. */
+int j_get_int(const cJSON *obj, const char *key, int64_t lo, int64_t hi, int64_t *out);
+
+#endif

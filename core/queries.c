@@ -1,0 +1,210 @@
+/* queries.c: the read-only commands. None changes the shop; none needs an op id. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+#include "json.h"
+#include "view.h"
+
+/* order.get shows the order as of `at`: what time has decided since the last tick is
+ * applied to a scratch copy, which is then dropped. */
+int query_order_get(cmd_ctx *k) {
+  const char *id;
+  if (arg_text(k, "order_id", 1, ID_MAX, &id)) return -1;
+  order *o = shop_find(k->shop, id);
+  if (!o) return fail(&k->rc, "NOT_FOUND", NULL, "no order %s", id);
+  if (o->next_event < k->at) {
+    order *now = txn_take(&k->txn, o);
+    if (!now) return fail_oom(&k->rc);
+    if (rules_advance(&k->rc, now)) return -1;
+    shop_rekey(now);
+    o = now;
+  }
+  k->result = view_order(k->shop, o, k->at);
+  return k->result ? 0 : fail_oom(&k->rc);
+}
+
+static int icontains(const char *hay, const char *needle) {
+  if (!hay) return 0;
+  size_t n = strlen(needle);
+  for (; *hay; hay++) {
+    size_t i = 0;
+    while (i < n && hay[i]) {
+      char a = hay[i], b = needle[i];
+      if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+      if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
+      if (a != b) break;
+      i++;
+    }
+    if (i == n) return 1;
+  }
+  return 0;
+}
+
+/* q matches order id, SKU, product name or tracking number (never buyer data: S1). */
+static int matches(const order *o, const char *q) {
+  if (icontains(o->id, q) || icontains(o->tracking_number, q)) return 1;
+  for (size_t i = 0; i < o->lines.len; i++) {
+    const order_line *l = &o->lines.items[i];
+    if (icontains(l->sku_id, q) || icontains(l->seller_sku, q) || icontains(l->product_name, q) ||
+        icontains(l->sku_name, q))
+      return 1;
+  }
+  return 0;
+}
+
+/* Cursors are "<key>:<seq>" strings: urgency can exceed what a JSON number holds exactly. */
+static int parse_cursor(const char *s, int64_t *key, uint64_t *seq) {
+  char tail;
+  long long k;
+  unsigned long long q;
+  if (sscanf(s, "%lld:%llu%c", &k, &q, &tail) != 2) return -1;
+  *key = k;
+  *seq = q;
+  return 0;
+}
+
+int query_orders_list(cmd_ctx *k) {
+  const char *stage_s, *q, *after, *sort;
+  int64_t limit = 50;
+  int64_t key = 0;
+  uint64_t seq = 0;
+  if (arg_text(k, "stage", 0, 32, &stage_s) || arg_text(k, "q", 0, 100, &q) ||
+      arg_text(k, "after", 0, 64, &after) || arg_text(k, "sort", 0, 16, &sort) ||
+      arg_int(k, "limit", 0, 1, 500, &limit))
+    return -1;
+  int stage = stage_s ? stage_from_name(stage_s) : -1;
+  if (stage_s && stage < 0) return fail(&k->rc, "BAD_REQUEST", NULL, "field stage: unknown stage %s", stage_s);
+  if (sort && strcmp(sort, "urgency") != 0)
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field sort must be urgency");
+  if (after && parse_cursor(after, &key, &seq))
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field after is not a cursor from a previous page");
+  const pd_index *ix = stage >= 0 ? &k->shop->by_stage[stage] : &k->shop->all;
+  size_t offset = stage >= 0 ? offsetof(order, stage_node) : offsetof(order, all_node);
+  cJSON *rows = cJSON_CreateArray();
+  k->result = cJSON_CreateObject();
+  if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
+  const order *last = NULL;
+  int64_t n = 0;
+  index_node *node = after ? index_after(ix, key, seq) : index_first(ix);
+  for (; node; node = index_next(node)) {
+    const order *o = (const order *)(const void *)((const char *)node - offset);
+    if (q && !matches(o, q)) continue;
+    if (n == limit) break; /* one more exists: the page has a next */
+    if (j_push(rows, view_summary(o))) return fail_oom(&k->rc);
+    last = o;
+    n++;
+  }
+  char cursor[48];
+  if (node && last) snprintf(cursor, sizeof cursor, "%" PRId64 ":%" PRIu64, last->urgency, last->seq);
+  if (j_add_str(k->result, "next", node && last ? cursor : NULL) ||
+      j_add_int(k->result, "total", (int64_t)ix->count))
+    return fail_oom(&k->rc);
+  return 0;
+}
+
+/* Every order in full (masked as everywhere: S1), page by page, in urgency order. */
+int query_orders_export(cmd_ctx *k) {
+  const char *after;
+  int64_t limit = 100, key = 0;
+  uint64_t seq = 0;
+  if (arg_text(k, "after", 0, 64, &after) || arg_int(k, "limit", 0, 1, 1000, &limit)) return -1;
+  if (after && parse_cursor(after, &key, &seq))
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field after is not a cursor from a previous page");
+  cJSON *rows = cJSON_CreateArray();
+  k->result = cJSON_CreateObject();
+  if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
+  index_node *node = after ? index_after(&k->shop->all, key, seq) : index_first(&k->shop->all);
+  const order *last = NULL;
+  for (int64_t n = 0; node && n < limit; node = index_next(node), n++) {
+    last = PD_CONTAINER(node, order, all_node);
+    if (j_push(rows, view_order(k->shop, last, k->at))) return fail_oom(&k->rc);
+  }
+  char cursor[48];
+  if (node && last) snprintf(cursor, sizeof cursor, "%" PRId64 ":%" PRIu64, last->urgency, last->seq);
+  return j_add_str(k->result, "next", node && last ? cursor : NULL) ? fail_oom(&k->rc) : 0;
+}
+
+/* D3: orders per stage, and the deadline that comes next. */
+int query_stats(cmd_ctx *k) {
+  pd_shop *s = k->shop;
+  cJSON *stages = cJSON_CreateObject();
+  k->result = cJSON_CreateObject();
+  if (!k->result || j_add(k->result, "stages", stages)) return fail_oom(&k->rc);
+  for (int i = 0; i < STAGE_COUNT; i++) {
+    cJSON *st = cJSON_CreateObject();
+    index_node *first = index_first(&s->by_stage[i]);
+    const order *o = first ? PD_CONTAINER(first, order, stage_node) : NULL;
+    if (j_add(stages, stage_name((order_stage)i), st) ||
+        j_add_int(st, "count", (int64_t)s->by_stage[i].count) ||
+        j_add(st, "next_deadline", o ? view_next_deadline(o) : cJSON_CreateNull()))
+      return fail_oom(&k->rc);
+  }
+  index_node *first = index_first(&s->all);
+  const order *o = first ? PD_CONTAINER(first, order, all_node) : NULL;
+  cJSON *next = o ? view_next_deadline(o) : cJSON_CreateNull();
+  if (j_add(k->result, "next_deadline", next) ||
+      (o && cJSON_IsObject(next) && j_add_str(next, "order_id", o->id)) ||
+      j_add_int(k->result, "orders", (int64_t)s->all.count) ||
+      j_add_int(k->result, "unread_notifications", (int64_t)s->unread_notes) ||
+      j_add_int(k->result, "outbox", (int64_t)s->outbox.len))
+    return fail_oom(&k->rc);
+  return 0;
+}
+
+static int add_rate(cJSON *obj, const char *key, int64_t count, int64_t of) {
+  cJSON *r = cJSON_CreateObject();
+  if (j_add(obj, key, r) || j_add_int(r, "count", count) || j_add_int(r, "of", of)) return -1;
+  /* In basis points, an integer: the same bytes from every build (no float formatting). */
+  return of ? j_add_int(r, "rate_bp", count * 10000 / of) : j_add_null(r, "rate_bp");
+}
+
+int query_metrics(cmd_ctx *k) {
+  const shop_metrics *m = &k->shop->metrics;
+  k->result = cJSON_CreateObject();
+  if (!k->result || add_rate(k->result, "late_dispatch", m->late_dispatch, m->dispatch_decided) ||
+      add_rate(k->result, "seller_cancellation", m->seller_cancelled, m->paid) ||
+      add_rate(k->result, "on_time_delivery", m->delivered_on_time, m->delivered))
+    return fail_oom(&k->rc);
+  return 0;
+}
+
+int query_notifications(cmd_ctx *k) {
+  const pd_shop *s = k->shop;
+  cJSON *items = cJSON_CreateArray();
+  k->result = cJSON_CreateObject();
+  if (!k->result || j_add_int(k->result, "unread", (int64_t)s->unread_notes) ||
+      j_add(k->result, "items", items))
+    return fail_oom(&k->rc);
+  for (size_t i = s->notes.len, n = 0; i-- > 0 && n < 100; n++) { /* newest first */
+    const notification *no = &s->notes.items[i];
+    cJSON *j = cJSON_CreateObject();
+    if (j_push(items, j) || j_add_int(j, "id", (int64_t)no->id) ||
+        j_add_str(j, "order_id", no->order_id) || j_add_str(j, "kind", no->kind) ||
+        j_add_int(j, "at", no->at) || j_add_bool(j, "read", no->read))
+      return fail_oom(&k->rc);
+  }
+  return 0;
+}
+
+int query_outbox(cmd_ctx *k) {
+  const pd_shop *s = k->shop;
+  cJSON *items = cJSON_CreateArray();
+  k->result = cJSON_CreateObject();
+  if (!k->result || j_add(k->result, "items", items)) return fail_oom(&k->rc);
+  for (size_t i = 0; i < s->outbox.len && i < 500; i++) {
+    const outbox_msg *m = &s->outbox.items[i];
+    cJSON *j = cJSON_CreateObject();
+    if (j_push(items, j) || j_add_int(j, "id", (int64_t)m->id) ||
+        j_add_str(j, "order_id", m->order_id) || j_add_str(j, "channel", m->channel) ||
+        j_add_str(j, "kind", m->kind) || j_add_str(j, "text", m->text) || j_add_int(j, "at", m->at))
+      return fail_oom(&k->rc);
+  }
+  return 0;
+}
+
+int query_policy(cmd_ctx *k) {
+  k->result = policy_to_json(&k->shop->policy);
+  return k->result ? 0 : fail_oom(&k->rc);
+}

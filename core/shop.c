@@ -1,0 +1,295 @@
+/* shop.c: the shop's state, and the transaction that changes it all or nothing. */
+#include "shop.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "vec.h"
+
+static void shop_init_indexes(pd_shop *s) {
+  for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->by_stage[i]);
+  index_init(&s->all);
+  index_init(&s->timed);
+}
+
+pd_shop *pd_shop_new(void) {
+  pd_alloc_init();
+  pd_shop *s = pd_calloc(1, sizeof *s);
+  if (!s) return NULL;
+  policy_defaults(&s->policy);
+  idmap_init(&s->orders);
+  idmap_init(&s->ops);
+  idmap_init(&s->products);
+  shop_init_indexes(s);
+  s->next_seq = 1;
+  s->next_outbox_id = 1;
+  s->next_note_id = 1;
+  return s;
+}
+
+static void outbox_msg_free(outbox_msg *m) {
+  pd_free(m->order_id);
+  pd_free(m->text);
+}
+
+static void product_free(product *p) {
+  if (p) pd_free(p->sku);
+}
+
+/* Calls fn on every value of an idmap (the map itself is left to the caller). */
+static void idmap_each(idmap *m, void (*fn)(void *)) {
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i].key && m->slots[i].value && idmap_get(m, m->slots[i].key) == m->slots[i].value)
+      fn(m->slots[i].value);
+}
+
+static void free_order_value(void *v) { order_free(v); }
+static void free_product_value(void *v) {
+  product_free(v);
+  pd_free(v);
+}
+static void free_op_value(void *v) {
+  applied_op *op = v;
+  pd_free(op->op);
+  pd_free(op->response);
+  pd_free(op);
+}
+
+void pd_shop_free(pd_shop *s) {
+  if (!s) return;
+  idmap_each(&s->orders, free_order_value);
+  idmap_each(&s->products, free_product_value);
+  idmap_each(&s->ops, free_op_value);
+  idmap_free(&s->orders);
+  idmap_free(&s->products);
+  idmap_free(&s->ops);
+  for (size_t i = 0; i < s->outbox.len; i++) outbox_msg_free(&s->outbox.items[i]);
+  for (size_t i = 0; i < s->notes.len; i++) pd_free(s->notes.items[i].order_id);
+  pd_free(s->outbox.items);
+  pd_free(s->notes.items);
+  pd_free(s);
+}
+
+void pd_set_journal(pd_shop *s, pd_journal_fn fn, void *ud) {
+  s->journal = fn;
+  s->journal_ud = ud;
+}
+
+order *shop_find(pd_shop *s, const char *order_id) { return idmap_get(&s->orders, order_id); }
+
+order *txn_find(pd_shop *s, shop_txn *t, const char *order_id) {
+  for (size_t i = 0; i < t->orders.len; i++)
+    if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
+  return shop_find(s, order_id);
+}
+
+order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom) {
+  *oom = 0;
+  for (size_t i = 0; i < t->orders.len; i++)
+    if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
+  order *orig = shop_find(s, order_id);
+  if (!orig) return NULL;
+  order *work = txn_take(t, orig);
+  *oom = work == NULL;
+  return work;
+}
+
+order *txn_take(shop_txn *t, order *orig) {
+  order *work = NULL;
+  if (VEC_GROW(t->orders) || !(work = order_clone(orig))) return NULL;
+  t->orders.items[t->orders.len++] = (txn_order){orig, work};
+  return work;
+}
+
+int txn_add_order(shop_txn *t, order *o) {
+  if (VEC_GROW(t->orders)) {
+    order_free(o);
+    return -1;
+  }
+  t->orders.items[t->orders.len++] = (txn_order){NULL, o};
+  return 0;
+}
+
+int txn_outbox(shop_txn *t, const char *order_id, const char *channel, const char *kind,
+               const char *text, pd_ms at) {
+  if (VEC_GROW(t->outbox)) return -1;
+  outbox_msg m = {0, pd_strdup(order_id), channel, kind, pd_strdup(text), at};
+  if (!m.order_id || !m.text) {
+    outbox_msg_free(&m);
+    return -1;
+  }
+  t->outbox.items[t->outbox.len++] = m;
+  return 0;
+}
+
+int txn_notify(shop_txn *t, const char *order_id, const char *kind, pd_ms at) {
+  if (VEC_GROW(t->notes)) return -1;
+  notification n = {0, pd_strdup(order_id), kind, at, 0};
+  if (!n.order_id) return -1;
+  t->notes.items[t->notes.len++] = n;
+  return 0;
+}
+
+int txn_product(shop_txn *t, const char *sku, unsigned classes, int authorized) {
+  product *p = pd_calloc(1, sizeof *p);
+  if (!p || VEC_GROW(t->products) || !(p->sku = pd_strdup(sku))) {
+    pd_free(p);
+    return -1;
+  }
+  p->classes = classes;
+  p->authorized = authorized;
+  t->products.items[t->products.len++] = p;
+  return 0;
+}
+
+int txn_is_empty(const shop_txn *t) {
+  return !t->orders.len && !t->outbox.len && !t->notes.len && !t->products.len && !t->acked.len &&
+         !t->read_notes.len && !t->policy_changed;
+}
+
+void txn_free(shop_txn *t) {
+  for (size_t i = 0; i < t->orders.len; i++) order_free(t->orders.items[i].work);
+  for (size_t i = 0; i < t->outbox.len; i++) outbox_msg_free(&t->outbox.items[i]);
+  for (size_t i = 0; i < t->notes.len; i++) pd_free(t->notes.items[i].order_id);
+  for (size_t i = 0; i < t->products.len; i++) free_product_value(t->products.items[i]);
+  pd_free(t->orders.items);
+  pd_free(t->outbox.items);
+  pd_free(t->notes.items);
+  pd_free(t->products.items);
+  pd_free(t->acked.items);
+  pd_free(t->read_notes.items);
+  memset(t, 0, sizeof *t);
+}
+
+const product *shop_product(pd_shop *s, shop_txn *t, const char *sku) {
+  if (t)
+    for (size_t i = t->products.len; i-- > 0;)
+      if (strcmp(t->products.items[i]->sku, sku) == 0) return t->products.items[i];
+  return idmap_get(&s->products, sku);
+}
+
+/* An overdue obligation still waiting on the seller keeps the order at the top of its stage. */
+static int outstanding(const order *o, deadline_kind k) {
+  if (o->deadlines[k].state != DL_MISSED) return 0;
+  switch (k) {
+    case DL_SHIP_BY: return o->shipped_at == 0 && o->stage < STAGE_AWAITING_COLLECTION;
+    case DL_PICKUP:
+    case DL_DROPOFF: return o->stage == STAGE_AWAITING_COLLECTION;
+    default: return 0;
+  }
+}
+
+void shop_rekey(order *o) {
+  pd_ms next = PD_NEVER, urgent = PD_NEVER;
+  for (int k = 0; k < DL_FIXED_COUNT; k++) {
+    const deadline *d = &o->deadlines[k];
+    if (d->state == DL_OPEN && d->due < next) next = d->due;
+    if (outstanding(o, (deadline_kind)k) && d->due < urgent) urgent = d->due;
+  }
+  for (size_t i = 0; i < o->requests.len; i++)
+    if (o->requests.items[i].state == REQ_PENDING && o->requests.items[i].due < next)
+      next = o->requests.items[i].due;
+  /* A completion date is no call to act: it does not make an order urgent. */
+  pd_ms act = PD_NEVER;
+  for (int k = 0; k < DL_FIXED_COUNT; k++)
+    if (k != DL_COMPLETION && o->deadlines[k].state == DL_OPEN && o->deadlines[k].due < act)
+      act = o->deadlines[k].due;
+  for (size_t i = 0; i < o->requests.len; i++)
+    if (o->requests.items[i].state == REQ_PENDING && o->requests.items[i].due < act)
+      act = o->requests.items[i].due;
+  o->next_event = next;
+  o->urgency = act < urgent ? act : urgent;
+}
+
+static void metrics_apply(shop_metrics *m, const order *o, int64_t sign) {
+  m->paid += sign * (o->paid_at != 0);
+  m->dispatch_decided += sign * (o->shipped_at != 0 || o->deadlines[DL_SHIP_BY].state == DL_MISSED);
+  m->late_dispatch += sign * ((o->flags & FLAG_LATE_DISPATCH) != 0);
+  m->seller_cancelled += sign * (o->stage == STAGE_CANCELLED && o->seller_fault_cancel);
+  m->delivered += sign * (o->delivered_at != 0);
+  m->delivered_on_time += sign * (o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY));
+}
+
+int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
+  size_t fresh = 0;
+  for (size_t i = 0; i < t->orders.len; i++) fresh += t->orders.items[i].orig == NULL;
+  if (idmap_reserve(&s->orders, fresh)) return -1;
+  if (VEC_RESERVE(s->outbox, t->outbox.len)) return -1;
+  if (VEC_RESERVE(s->notes, t->notes.len)) return -1;
+  if (idmap_reserve(&s->products, t->products.len)) return -1;
+  if (op && idmap_reserve(&s->ops, 1)) return -1;
+  return 0;
+}
+
+static void unindex(pd_shop *s, order *o) {
+  if (index_contains(&o->stage_node)) index_remove(&s->by_stage[o->stage], &o->stage_node);
+  if (index_contains(&o->all_node)) index_remove(&s->all, &o->all_node);
+  if (index_contains(&o->tick_node)) index_remove(&s->timed, &o->tick_node);
+}
+
+static void reindex(pd_shop *s, order *o) {
+  shop_rekey(o);
+  index_insert(&s->by_stage[o->stage], &o->stage_node, o->urgency, o->seq);
+  index_insert(&s->all, &o->all_node, o->urgency, o->seq);
+  if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node, o->next_event, o->seq);
+}
+
+static void commit_orders(pd_shop *s, shop_txn *t) {
+  for (size_t i = 0; i < t->orders.len; i++) {
+    order *orig = t->orders.items[i].orig, *work = t->orders.items[i].work;
+    if (orig) {
+      unindex(s, orig);
+      metrics_apply(&s->metrics, orig, -1);
+      work->seq = orig->seq;
+    } else {
+      work->seq = s->next_seq++;
+    }
+    idmap_put(&s->orders, work->id, work); /* reserved: cannot fail */
+    reindex(s, work);
+    metrics_apply(&s->metrics, work, +1);
+    order_free(orig);
+  }
+  t->orders.len = 0;
+}
+
+static void commit_messages(pd_shop *s, shop_txn *t) {
+  for (size_t i = 0; i < t->outbox.len; i++) {
+    t->outbox.items[i].id = s->next_outbox_id++;
+    s->outbox.items[s->outbox.len++] = t->outbox.items[i];
+  }
+  t->outbox.len = 0;
+  for (size_t i = 0; i < t->notes.len; i++) {
+    t->notes.items[i].id = s->next_note_id++;
+    s->notes.items[s->notes.len++] = t->notes.items[i];
+    s->unread_notes++;
+  }
+  t->notes.len = 0;
+  for (size_t a = 0; a < t->acked.len; a++) {
+    size_t keep = 0;
+    for (size_t i = 0; i < s->outbox.len; i++) {
+      if (s->outbox.items[i].id == t->acked.items[a]) outbox_msg_free(&s->outbox.items[i]);
+      else s->outbox.items[keep++] = s->outbox.items[i];
+    }
+    s->outbox.len = keep;
+  }
+  for (size_t r = 0; r < t->read_notes.len; r++)
+    for (size_t i = 0; i < s->notes.len; i++)
+      if (s->notes.items[i].id == t->read_notes.items[r] && !s->notes.items[i].read) {
+        s->notes.items[i].read = 1;
+        s->unread_notes--;
+      }
+}
+
+void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
+  commit_orders(s, t);
+  commit_messages(s, t);
+  for (size_t i = 0; i < t->products.len; i++) {
+    product *fresh = t->products.items[i], *old = idmap_get(&s->products, fresh->sku);
+    idmap_put(&s->products, fresh->sku, fresh); /* reserved: cannot fail */
+    free_product_value(old);
+  }
+  t->products.len = 0;
+  if (t->policy_changed) s->policy = t->policy;
+  if (op_record) idmap_put(&s->ops, op_record->op, op_record);
+  txn_free(t);
+}

@@ -1,0 +1,121 @@
+/*
+ * shop.h: the shop behind a pd_shop handle (orders, indexes, outbox, notifications, applied
+ * operations, catalog, policy, metrics) and the transaction through which every command
+ * changes it: a command works on copies, and commit swaps them in without allocating, so a
+ * command either happens whole or not at all.
+ */
+#ifndef PD_SHOP_H
+#define PD_SHOP_H
+
+#include <stdint.h>
+
+#include "cJSON.h"
+#include "idmap.h"
+#include "index.h"
+#include "order.h"
+#include "packdesk.h"
+#include "policy.h"
+
+typedef struct {
+  uint64_t id;
+  char *order_id;
+  const char *channel; /* "in_app" (to the buyer), "email" (to the seller), "marketplace" */
+  const char *kind;    /* "cancellation_notice", "message", "new_order", "complaint", "refund_request" */
+  char *text;
+  pd_ms at;
+} outbox_msg;
+
+typedef struct {
+  uint64_t id;
+  char *order_id;
+  const char *kind; /* "new_order", "buyer_request" */
+  pd_ms at;
+  int read;
+} notification;
+
+typedef struct {
+  char *sku;
+  unsigned classes;  /* CLASS_* (P5) */
+  int authorized;    /* P4: 0 = the shop may not ship it */
+} product;
+
+typedef struct {
+  char *op;
+  uint64_t fingerprint; /* of the request as first applied, to tell a retry from a reuse */
+  char *response;
+} applied_op;
+
+/* Counters behind `metrics`, kept exact by adding each committed order's delta. */
+typedef struct {
+  int64_t paid;              /* orders that were ever paid */
+  int64_t dispatch_decided;  /* shipped, or past the 72 h mark unshipped */
+  int64_t late_dispatch;     /* H9 */
+  int64_t seller_cancelled;  /* cancellations the seller caused */
+  int64_t delivered;
+  int64_t delivered_on_time; /* T4 */
+} shop_metrics;
+
+typedef struct {
+  order *orig; /* NULL for a new order */
+  order *work; /* the copy the command changes */
+} txn_order;
+
+/* What one command is about to do; nothing of it is visible until shop_commit(). */
+typedef struct {
+  PD_VEC(txn_order) orders;
+  PD_VEC(outbox_msg) outbox;
+  PD_VEC(notification) notes;
+  PD_VEC(product *) products;  /* catalog entries to add or replace (owned) */
+  PD_VEC(uint64_t) acked;      /* outbox ids to remove */
+  PD_VEC(uint64_t) read_notes; /* notification ids to mark read */
+  int policy_changed;
+  shop_policy policy;
+} shop_txn;
+
+struct pd_shop {
+  shop_policy policy;
+  idmap orders;                  /* order id → order */
+  pd_index by_stage[STAGE_COUNT];
+  pd_index all;
+  pd_index timed;                /* by next_event, for tick */
+  uint64_t next_seq;
+  PD_VEC(outbox_msg) outbox;
+  uint64_t next_outbox_id;
+  PD_VEC(notification) notes;
+  uint64_t next_note_id;
+  size_t unread_notes;
+  idmap ops;                     /* op id → applied_op */
+  idmap products;                /* sku → product */
+  shop_metrics metrics;
+  pd_journal_fn journal;
+  void *journal_ud;
+};
+
+order *shop_find(pd_shop *s, const char *order_id);
+
+/* The order as this transaction sees it: its working copy when it has one. */
+order *txn_find(pd_shop *s, shop_txn *t, const char *order_id);
+/* A working copy of order_id for this transaction (made once). NULL: not found or no memory;
+ * *oom tells which. */
+order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom);
+/* A working copy of orig, which the caller knows is not in t yet (tick: no search). */
+order *txn_take(shop_txn *t, order *orig);
+int txn_add_order(shop_txn *t, order *o);         /* takes o; -1 = no memory (o freed) */
+int txn_outbox(shop_txn *t, const char *order_id, const char *channel, const char *kind,
+               const char *text, pd_ms at);
+int txn_notify(shop_txn *t, const char *order_id, const char *kind, pd_ms at);
+int txn_product(shop_txn *t, const char *sku, unsigned classes, int authorized);
+int txn_is_empty(const shop_txn *t);
+void txn_free(shop_txn *t);
+
+/* Reserves every allocation the commit needs: 0, or -1 when out of memory (nothing changed). */
+int shop_prepare(pd_shop *s, shop_txn *t, const char *op);
+/* Applies t to the shop. Cannot fail: shop_prepare() did every allocation. Consumes t. */
+void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record);
+
+/* Recomputes o's index keys (urgency, next_event) from its deadlines and requests. */
+void shop_rekey(order *o);
+
+const product *shop_product(pd_shop *s, shop_txn *t, const char *sku);
+
+#endif

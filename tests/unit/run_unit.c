@@ -1,0 +1,36 @@
+/*
+ * run_unit.c: runs every unit suite and prints one line, `N passed, N failed`, on stdout.
+ * Failures are printed on stderr by the checks themselves. Exit status 0 only if none failed.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+
+int unit_passed, unit_failed;
+const char *unit_test_name = "";
+
+/* Every suite, in one place: declare it here and list it in `suites` below. */
+void suite_index(void);
+void suite_idmap(void);
+void suite_import(void);
+
+static const struct {
+  const char *name;
+  void (*run)(void);
+} suites[] = {
+    {"index", suite_index},
+    {"idmap", suite_idmap},
+    {"import", suite_import},
+};
+
+int main(void) {
+  for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+    unit_test_name = suites[i].name;
+    int failed_before = unit_failed;
+    suites[i].run();
+    if (unit_failed != failed_before)
+      fprintf(stderr, "suite %s: %d failed\n", suites[i].name, unit_failed - failed_before);
+  }
+  printf("%d passed, %d failed\n", unit_passed, unit_failed);
+  return unit_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,253 @@
+/*
+ * test_index.c: the ordered index against a sorted reference array, under random inserts and
+ * removes. After each phase the whole tree is checked: links, stored heights, AVL balance,
+ * the height bound, in-order order, index_after() at every boundary, and count.
+ */
+#include "index.h"
+#include "unit.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#define N_ITEMS 20000
+
+typedef struct {
+  int id;
+  index_node node; /* not first, so that PD_CONTAINER really has to subtract */
+} item;
+
+static item items[N_ITEMS];
+static item *ref[N_ITEMS]; /* the items in the index, sorted by (key, seq) */
+static size_t ref_len;
+static uint64_t next_seq;
+
+/* splitmix64: a fixed seed makes every run the same. */
+static uint64_t rng_state;
+static uint64_t rng(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+static size_t rng_below(size_t n) { return (size_t)(rng() % (uint64_t)n); }
+
+/* Few distinct keys, so that many nodes share a key and seq decides; extremes included. */
+static int64_t random_key(void) {
+  switch (rng_below(50)) {
+  case 0: return INT64_MIN;
+  case 1: return INT64_MAX;
+  default: return (int64_t)rng_below(400) - 200;
+  }
+}
+
+/* Unique seqs, occasionally at the extremes of uint64 (each extreme used once at most). */
+static uint64_t fresh_seq(void) {
+  if (next_seq == 0) {
+    next_seq = 1;
+    return 0;
+  }
+  if (next_seq == 5000) {
+    next_seq++;
+    return UINT64_MAX;
+  }
+  return next_seq++;
+}
+
+static int cmp_key_seq(int64_t ak, uint64_t as, int64_t bk, uint64_t bs) {
+  if (ak != bk) return ak < bk ? -1 : 1;
+  if (as != bs) return as < bs ? -1 : 1;
+  return 0;
+}
+
+static int cmp_items(const void *a, const void *b) {
+  const item *x = *(item *const *)a, *y = *(item *const *)b;
+  return cmp_key_seq(x->node.key, x->node.seq, y->node.key, y->node.seq);
+}
+
+/* The reference answer of index_after: the first ref entry strictly greater, by bisection. */
+static index_node *ref_after(int64_t key, uint64_t seq) {
+  size_t lo = 0, hi = ref_len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cmp_key_seq(ref[mid]->node.key, ref[mid]->node.seq, key, seq) > 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo < ref_len ? &ref[lo]->node : NULL;
+}
+
+/*
+ * The real height of the subtree at n; clears *ok on a wrong parent link, a stale stored
+ * height or an AVL imbalance.
+ */
+static int real_height(const index_node *n, const index_node *parent, int *ok) {
+  if (!n) return 0;
+  if (n->parent != parent) *ok = 0;
+  int hl = real_height(n->left, n, ok), hr = real_height(n->right, n, ok);
+  int h = (hl > hr ? hl : hr) + 1;
+  if (n->height != h || hl - hr > 1 || hr - hl > 1) *ok = 0;
+  return h;
+}
+
+/* An AVL tree of height h holds at least N(h) = N(h-1) + N(h-2) + 1 nodes: the exact bound. */
+static int height_fits(int h, size_t count) {
+  size_t a = 0, b = 1; /* N(0), N(1) */
+  if (h == 0) return count == 0;
+  for (int i = 1; i < h; i++) {
+    size_t c = a + b + 1;
+    a = b;
+    b = c;
+  }
+  return count >= b;
+}
+
+/* Rebuilds the reference from the items in the index and checks the whole tree against it. */
+static void check_all(const pd_index *ix) {
+  ref_len = 0;
+  for (size_t i = 0; i < N_ITEMS; i++)
+    if (index_contains(&items[i].node)) ref[ref_len++] = &items[i];
+  qsort(ref, ref_len, sizeof ref[0], cmp_items);
+  UNIT_CHECK_INT(ix->count, ref_len);
+
+  int ok = 1;
+  int h = real_height(ix->root, NULL, &ok);
+  UNIT_CHECK(ok);
+  UNIT_CHECK(height_fits(h, ix->count));
+
+  /* In order via first/next, each node mapping back to its item. */
+  size_t i = 0;
+  int order_ok = 1;
+  for (index_node *n = index_first(ix); n; n = index_next(n), i++)
+    if (i >= ref_len || PD_CONTAINER(n, item, node) != ref[i]) order_ok = 0;
+  UNIT_CHECK(order_ok && i == ref_len);
+
+  /* index_after just at, just below, and around each node, and at both extremes. */
+  int after_ok = 1;
+  for (i = 0; i < ref_len; i++) {
+    int64_t k = ref[i]->node.key;
+    uint64_t s = ref[i]->node.seq;
+    index_node *next = i + 1 < ref_len ? &ref[i + 1]->node : NULL;
+    if (index_after(ix, k, s) != next) after_ok = 0;
+    if (s > 0 && index_after(ix, k, s - 1) != &ref[i]->node) after_ok = 0;
+    if (index_after(ix, k, UINT64_MAX) != ref_after(k, UINT64_MAX)) after_ok = 0;
+    if (k > INT64_MIN && index_after(ix, k - 1, UINT64_MAX) != ref_after(k - 1, UINT64_MAX))
+      after_ok = 0;
+    if (index_after(ix, k, 0) != ref_after(k, 0)) after_ok = 0;
+  }
+  if (index_after(ix, INT64_MIN, 0) != ref_after(INT64_MIN, 0)) after_ok = 0;
+  if (index_after(ix, INT64_MAX, UINT64_MAX) != NULL) after_ok = 0;
+  UNIT_CHECK(after_ok);
+}
+
+static void insert_item(pd_index *ix, item *it) {
+  index_insert(ix, &it->node, random_key(), fresh_seq());
+}
+
+/* Removes it and checks that the node says so: links and height back to 0. */
+static int remove_item(pd_index *ix, item *it) {
+  index_remove(ix, &it->node);
+  const index_node *n = &it->node;
+  return !index_contains(n) && !n->left && !n->right && !n->parent && n->height == 0;
+}
+
+static void shuffle(size_t *perm, size_t n) {
+  for (size_t i = 0; i < n; i++) perm[i] = i;
+  for (size_t i = n; i > 1; i--) {
+    size_t j = rng_below(i), t = perm[i - 1];
+    perm[i - 1] = perm[j];
+    perm[j] = t;
+  }
+}
+
+static void test_empty(void) {
+  UNIT_TEST("index empty");
+  pd_index ix;
+  index_init(&ix);
+  UNIT_CHECK(index_first(&ix) == NULL);
+  UNIT_CHECK(index_after(&ix, INT64_MIN, 0) == NULL);
+  UNIT_CHECK_INT(ix.count, 0);
+
+  item one = {1, {0}};
+  UNIT_CHECK(!index_contains(&one.node));
+  index_insert(&ix, &one.node, 7, 3);
+  UNIT_CHECK(index_contains(&one.node));
+  UNIT_CHECK(index_first(&ix) == &one.node);
+  UNIT_CHECK(index_next(&one.node) == NULL);
+  UNIT_CHECK(index_after(&ix, 7, 2) == &one.node);
+  UNIT_CHECK(index_after(&ix, 7, 3) == NULL);
+  UNIT_CHECK(index_after(&ix, 6, UINT64_MAX) == &one.node);
+  UNIT_CHECK(remove_item(&ix, &one));
+  UNIT_CHECK(ix.root == NULL && ix.count == 0);
+}
+
+/* Ascending and descending inserts: the sequences that degrade an unbalanced tree. */
+static void test_sorted_inserts(void) {
+  UNIT_TEST("index sorted inserts");
+  pd_index ix;
+  index_init(&ix);
+  for (size_t i = 0; i < N_ITEMS / 2; i++)
+    index_insert(&ix, &items[i].node, (int64_t)i, 0);
+  for (size_t i = N_ITEMS / 2; i < N_ITEMS; i++)
+    index_insert(&ix, &items[i].node, -(int64_t)i, 0);
+  check_all(&ix);
+  int ok = 1;
+  for (size_t i = 0; i < N_ITEMS; i++) ok &= remove_item(&ix, &items[i]);
+  UNIT_CHECK(ok);
+  check_all(&ix);
+}
+
+static void test_random(void) {
+  static size_t perm[N_ITEMS];
+  pd_index ix;
+  index_init(&ix);
+
+  UNIT_TEST("index random inserts");
+  shuffle(perm, N_ITEMS);
+  for (size_t i = 0; i < N_ITEMS; i++) insert_item(&ix, &items[perm[i]]);
+  check_all(&ix);
+
+  UNIT_TEST("index random removes");
+  shuffle(perm, N_ITEMS);
+  int ok = 1;
+  for (size_t i = 0; i < N_ITEMS / 2; i++) ok &= remove_item(&ix, &items[perm[i]]);
+  UNIT_CHECK(ok);
+  check_all(&ix);
+
+  UNIT_TEST("index churn");
+  for (int round = 0; round < 20; round++) {
+    for (int op = 0; op < 2000; op++) {
+      item *it = &items[rng_below(N_ITEMS)];
+      if (index_contains(&it->node))
+        ok &= remove_item(&ix, it);
+      else
+        insert_item(&ix, it);
+    }
+    check_all(&ix);
+  }
+  UNIT_CHECK(ok);
+
+  UNIT_TEST("index remove all");
+  shuffle(perm, N_ITEMS);
+  for (size_t i = 0; i < N_ITEMS; i++)
+    if (index_contains(&items[perm[i]].node)) ok &= remove_item(&ix, &items[perm[i]]);
+  UNIT_CHECK(ok);
+  UNIT_CHECK(ix.root == NULL && ix.count == 0 && index_first(&ix) == NULL);
+
+  UNIT_TEST("index reinsert removed");
+  shuffle(perm, N_ITEMS);
+  for (size_t i = 0; i < N_ITEMS; i++) insert_item(&ix, &items[perm[i]]);
+  check_all(&ix);
+  for (size_t i = 0; i < N_ITEMS; i++) ok &= remove_item(&ix, &items[i]);
+  UNIT_CHECK(ok);
+  check_all(&ix);
+}
+
+void suite_index(void) {
+  rng_state = 20240601u;
+  next_seq = 0;
+  for (int i = 0; i < N_ITEMS; i++) items[i].id = i;
+  test_empty();
+  test_sorted_inserts();
+  test_random();
+}
