@@ -20,6 +20,7 @@ static pd_alloc_fn alloc_fn = default_alloc;
 static void *alloc_ud = NULL;
 static long fail_countdown = 0; /* > 0: the allocation that brings it to 0 fails */
 static long alloc_count = 0;
+static long alloc_failures = 0; /* allocations that returned NULL, injected or real */
 
 /* cJSON's hooks take no sizes; ours pass 0 as the old size, which the hook must tolerate. */
 static void *cjson_malloc(size_t n) { return pd_malloc(n); }
@@ -41,6 +42,7 @@ void pd_alloc_init(void) {
 
 void pd_alloc_fail_after(long n) { fail_countdown = n > 0 ? n : 0; }
 long pd_alloc_count(void) { return alloc_count; }
+long pd_alloc_failures(void) { return alloc_failures; }
 
 static int injected_failure(void) {
   alloc_count++;
@@ -50,8 +52,9 @@ static int injected_failure(void) {
 
 void *pd_realloc(void *p, size_t osize, size_t nsize) {
   if (nsize == 0) nsize = 1; /* a zero-size request is still an allocation, never a free */
-  if (injected_failure()) return NULL;
-  return alloc_fn(alloc_ud, p, osize, nsize);
+  void *q = injected_failure() ? NULL : alloc_fn(alloc_ud, p, osize, nsize);
+  if (!q) alloc_failures++;
+  return q;
 }
 
 void *pd_malloc(size_t n) { return pd_realloc(NULL, 0, n); }

@@ -19,6 +19,7 @@ void pd_alloc_init(void);
  * allocation made through pd_malloc/pd_realloc/pd_calloc, cJSON's included.
  */
 void pd_alloc_fail_after(long n);
-long pd_alloc_count(void); /* allocations made so far (for fault-injection loops) */
+long pd_alloc_count(void);    /* allocations made so far (for fault-injection loops) */
+long pd_alloc_failures(void); /* allocations refused so far: tells out-of-memory from bad input */
 
 #endif

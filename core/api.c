@@ -163,7 +163,10 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len) {
   if (len > REQUEST_MAX) return respond_error("BAD_REQUEST", NULL, "request larger than 4 MiB");
   if (!valid_utf8((const unsigned char *)request, len))
     return respond_error("BAD_JSON", NULL, "request is not valid UTF-8");
+  long failures = pd_alloc_failures();
   cJSON *req = cJSON_ParseWithLength(request, len);
+  if (!req && pd_alloc_failures() != failures) /* cJSON says "invalid" for out-of-memory too */
+    return respond_error("OUT_OF_MEMORY", NULL, "out of memory; nothing was changed");
   if (!req) return respond_error("BAD_JSON", NULL, "request is not valid JSON");
   k.req = req;
 

@@ -59,7 +59,7 @@ int import_status(import_error *err, const char *path, const cJSON *obj, const c
   int64_t code = -1;
   if (!v || cJSON_IsNull(v)) return import_fail(err, path, key, "is required");
   if (cJSON_IsNumber(v)) {
-    if (field_int(err, path, obj, key, 1, 0, 999, &code)) return -1;
+    if (field_int(err, path, obj, key, 1, 0, INT32_MAX, &code)) return -1;
   } else if (!cJSON_IsString(v) || !v->valuestring) {
     return import_fail(err, path, key, "must be an order status: a name or a number");
   }

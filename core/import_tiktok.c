@@ -68,8 +68,8 @@ static int legacy_line(order *o, const cJSON *payload, const cJSON *item, const 
       field_text(err, path, item, "sku_name", 0, &variant) ||
       field_int(err, path, item, "quantity", 1, 1, IMPORT_MAX_QUANTITY, &quantity) ||
       field_money(err, path, item, "sku_sale_price", o->currency, &l.unit_price, &has_price) ||
-      field_int(err, path, item, "sku_display_status", 0, 0, 999, &display_status) ||
-      field_int(err, path, item, "sku_ext_status", 0, 0, 999, &ext_status) ||
+      field_int(err, path, item, "sku_display_status", 0, 0, INT32_MAX, &display_status) ||
+      field_int(err, path, item, "sku_ext_status", 0, 0, INT32_MAX, &ext_status) ||
       field_text(err, path, item, "sku_cancel_reason", 0, &cancel_reason) ||
       legacy_line_id(o, payload, sku, &id, err))
     return -1;

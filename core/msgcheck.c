@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "alloc.h"
 
 typedef struct {
   const char *phrase; /* lowercase; UTF-8 for Vietnamese */
@@ -52,13 +51,25 @@ static int is_word_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* Whole-word match: the phrase is not glued to letters on either side ("sale" ≠ "wholesale"). */
+static char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* Does text start with phrase, ignoring ASCII case? (phrase is lowercase already) */
+static int starts_with(const char *text, const char *phrase) {
+  for (; *phrase; text++, phrase++)
+    if (lower_ascii(*text) != *phrase) return 0;
+  return 1;
+}
+
+/* Whole-word match: the phrase is not glued to letters on either side ("sale" ≠ "wholesale").
+ * Compares in place, so the check never allocates and cannot fail. */
 static int contains_word(const char *text, const char *phrase) {
   size_t n = strlen(phrase);
-  for (const char *p = strstr(text, phrase); p; p = strstr(p + 1, phrase)) {
-    int starts = p == text || !is_word_char((unsigned char)p[-1]) ||
+  for (const char *p = text; *p; p++) {
+    if (!starts_with(p, phrase)) continue;
+    int starts = p == text || !is_word_char((unsigned char)lower_ascii(p[-1])) ||
                  !is_word_char((unsigned char)phrase[0]);
-    int ends = !is_word_char((unsigned char)p[n]) || !is_word_char((unsigned char)phrase[n - 1]);
+    int ends = !is_word_char((unsigned char)lower_ascii(p[n])) ||
+               !is_word_char((unsigned char)phrase[n - 1]);
     if (starts && ends) return 1;
   }
   return 0;
@@ -85,24 +96,15 @@ static int contains_email(const char *text) {
 }
 
 int msgcheck_text(const char *text, msgcheck_refusal *why) {
-  char *lower = pd_strdup(text);
-  int refused = 0;
-  if (!lower) { /* cannot check, so cannot pass: refuse rather than send unchecked text */
-    *why = (msgcheck_refusal){"P3", "could not be checked"};
-    return -1;
-  }
-  for (char *p = lower; *p; p++)
-    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-  for (size_t i = 0; i < sizeof banned / sizeof *banned && !refused; i++) {
-    if (contains_word(lower, banned[i].phrase)) {
+  for (size_t i = 0; i < sizeof banned / sizeof *banned; i++) {
+    if (contains_word(text, banned[i].phrase)) {
       *why = (msgcheck_refusal){banned[i].rule, banned[i].reason};
-      refused = 1;
+      return -1;
     }
   }
-  if (!refused && (contains_phone(lower) || contains_email(lower))) {
+  if (contains_phone(text) || contains_email(text)) {
     *why = (msgcheck_refusal){"S2", "carries contact details"};
-    refused = 1;
+    return -1;
   }
-  pd_free(lower);
-  return refused ? -1 : 0;
+  return 0;
 }

@@ -13,6 +13,8 @@ const char *unit_test_name = "";
 void suite_index(void);
 void suite_idmap(void);
 void suite_import(void);
+void suite_faults(void);
+void suite_determinism(void);
 
 static const struct {
   const char *name;
@@ -21,6 +23,8 @@ static const struct {
     {"index", suite_index},
     {"idmap", suite_idmap},
     {"import", suite_import},
+    {"determinism", suite_determinism},
+    {"faults", suite_faults},
 };
 
 int main(void) {

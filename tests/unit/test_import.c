@@ -785,6 +785,23 @@ static void test_shapes_and_limits(void) {
   }
   UNIT_CHECK(import_order(NULL, NULL, NULL) == NULL);
 
+  /* ids: 64 characters pass, 65 do not */
+  char text[256];
+  const char *id64 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:";
+  for (int extra = 0; extra <= 1; extra++) {
+    snprintf(text, sizeof text,
+             "{\"id\":\"%s%s\",\"placed_at\":0,\"currency\":\"JPY\","
+             "\"lines\":[{\"sku\":\"s\",\"quantity\":1}]}",
+             id64, extra ? "-" : "");
+    cJSON *p = cJSON_Parse(text);
+    order *o = import_order(p, &sla, &err);
+    UNIT_CHECK(extra ? o == NULL : o != NULL);
+    if (o) UNIT_CHECK_INT(strlen(o->id), 64);
+    if (!o) UNIT_CHECK_STR(err.field, "id");
+    order_free(o);
+    cJSON_Delete(p);
+  }
+
   /* 500 lines pass, 501 do not */
   cJSON *p = cJSON_Parse(base_packdesk);
   cJSON *lines = cJSON_CreateArray();

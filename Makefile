@@ -1,0 +1,156 @@
+# packdesk: one C core, built four ways (native, ASan+UBSan, musl, wasm), and the tests over them.
+# GNU make. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := native
+
+CORE_SRCS  ?= $(wildcard core/*.c)
+CJSON_SRC  := third_party/cjson/cJSON.c
+CLI_SRCS   := $(wildcard cli/*.c)
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+
+INCLUDES   := -Icore -Ithird_party/cjson
+WARNINGS   := -std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wconversion -Wstrict-prototypes
+# cJSON is third-party code: built as C99 without our strict set (its own style is C89).
+CJSON_FLAGS := -std=c99 -Wall
+DEPFLAGS   := -MMD -MP
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+MUSL_CC    := musl-gcc
+EMCC       := emcc
+# emcc -O2 runs acorn through node; Debian ships it in /usr/share/nodejs (PLATFORM.md).
+export NODE_PATH := /usr/share/nodejs
+
+NATIVE_OPT := -O2
+ASAN_OPT   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+WASM_OPT   := -O2
+
+WASM_EXPORTS := $(shell paste -sd, wasm/exports.txt 2>/dev/null)
+WASM_LDFLAGS := -sMODULARIZE -sEXPORT_NAME=createPackdesk -sALLOW_MEMORY_GROWTH \
+  -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS) \
+  -sEXPORTED_RUNTIME_METHODS=stringToUTF8,UTF8ToString,lengthBytesUTF8 \
+  -sENVIRONMENT=web,worker,node -sFILESYSTEM=0 \
+  -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
+
+obj = $(patsubst %.c,build/$(1)/obj/%.o,$(2))
+
+.PHONY: all native asan musl wasm test unit bench run clean help cjson
+all: native asan musl wasm
+
+help:
+	@echo "make native   build/native/libpackdesk.a and build/native/packdesk (gcc -O2)"
+	@echo "make asan     build/asan/packdesk and build/asan/run_unit (ASan+UBSan)"
+	@echo "make musl     build/musl/packdesk (musl-gcc)"
+	@echo "make wasm     build/wasm/packdesk.js + packdesk.wasm (+ packdesk.mjs for browsers)"
+	@echo "make test     set up, build everything, run unit tests and node --test tests/"
+	@echo "make bench    commands/s native vs wasm at 1k and 100k orders"
+	@echo "make run      a demo shop in build/demo, driven through the CLI"
+	@echo "make clean    remove build/"
+
+# cJSON sources come from Debian's source package, fetched on demand.
+$(CJSON_SRC) third_party/cjson/cJSON.h:
+	scripts/fetch-cjson.sh
+cjson: $(CJSON_SRC)
+
+# ---- one compile rule per flavor -------------------------------------------------------------
+# $(1) flavor, $(2) compiler, $(3) flags for our code, $(4) flags for cJSON
+define flavor_rules
+build/$(1)/obj/%.o: %.c | third_party/cjson/cJSON.h
+	@mkdir -p $$(@D)
+	$(2) $(3) $$(INCLUDES) $(DEPFLAGS) -c $$< -o $$@
+build/$(1)/obj/third_party/cjson/cJSON.o: $(CJSON_SRC)
+	@mkdir -p $$(@D)
+	$(2) $(4) $$(INCLUDES) $(DEPFLAGS) -c $$< -o $$@
+endef
+$(eval $(call flavor_rules,native,$(CC),$(WARNINGS) $(NATIVE_OPT),$(CJSON_FLAGS) $(NATIVE_OPT)))
+$(eval $(call flavor_rules,asan,$(CC),$(WARNINGS) $(ASAN_OPT),$(CJSON_FLAGS) $(ASAN_OPT)))
+$(eval $(call flavor_rules,musl,$(MUSL_CC),$(WARNINGS) $(NATIVE_OPT),$(CJSON_FLAGS) $(NATIVE_OPT)))
+$(eval $(call flavor_rules,wasm,$(EMCC),$(WARNINGS) $(WASM_OPT),$(CJSON_FLAGS) $(WASM_OPT)))
+
+LIB_SRCS := $(CORE_SRCS) $(CJSON_SRC)
+
+# ---- native ---------------------------------------------------------------------------------
+native: build/native/libpackdesk.a build/native/packdesk
+
+build/native/libpackdesk.a: $(call obj,native,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+build/native/packdesk: $(call obj,native,$(CLI_SRCS)) build/native/libpackdesk.a
+	$(CC) $(NATIVE_OPT) -o $@ $^
+
+# ---- asan -----------------------------------------------------------------------------------
+asan: build/asan/packdesk build/asan/run_unit
+
+build/asan/packdesk: $(call obj,asan,$(CLI_SRCS) $(LIB_SRCS))
+	$(CC) $(ASAN_OPT) -o $@ $^
+
+build/asan/run_unit: $(call obj,asan,$(UNIT_SRCS) $(LIB_SRCS))
+	$(CC) $(ASAN_OPT) -o $@ $^
+
+build/asan/obj/tests/unit/%.o: INCLUDES += -Itests/unit
+
+# ---- musl -----------------------------------------------------------------------------------
+musl: build/musl/packdesk
+
+build/musl/packdesk: $(call obj,musl,$(CLI_SRCS) $(LIB_SRCS))
+	$(MUSL_CC) $(NATIVE_OPT) -static -o $@ $^
+
+# ---- wasm -----------------------------------------------------------------------------------
+# packdesk.js is the MODULARIZE (classic) glue, loaded with require() in Node; packdesk.mjs is the
+# same glue with an ES export appended, imported by browsers (see wasm/packdesk-core.mjs).
+wasm: build/wasm/packdesk.js build/wasm/packdesk.mjs build/wasm/package.json
+
+build/wasm/packdesk.js: $(call obj,wasm,$(LIB_SRCS)) wasm/exports.txt Makefile
+	$(EMCC) $(WASM_OPT) $(WASM_LDFLAGS) -o $@ $(filter %.o,$^)
+
+build/wasm/packdesk.wasm: build/wasm/packdesk.js
+
+build/wasm/packdesk.mjs: build/wasm/packdesk.js
+	{ cat $<; echo; echo 'export default createPackdesk;'; } > $@
+
+# The repository's package.json says "type": "module"; the classic glue must stay CommonJS.
+build/wasm/package.json:
+	@mkdir -p $(@D)
+	echo '{"type": "commonjs"}' > $@
+
+# ---- tests ----------------------------------------------------------------------------------
+# Runs every suite even when one fails, then prints one summary line and fails if anything did.
+test:
+	scripts/setup.sh
+	$(MAKE) --no-print-directory all build/native/bench
+	@set +e; \
+	echo "== unit tests (ASan+UBSan) =="; \
+	build/asan/run_unit 2>&1 | tee build/unit.log; unit_rc=$${PIPESTATUS[0]}; \
+	echo "== scenario and CLI tests (node --test) =="; \
+	node --test --test-reporter=spec --test-reporter-destination=stdout \
+	  --test-reporter=tap --test-reporter-destination=build/node-tests.tap tests/; node_rc=$$?; \
+	unit_line=$$(grep -Eo '[0-9]+ passed, [0-9]+ failed' build/unit.log | tail -n 1); \
+	node_pass=$$(grep -Eo '^# pass [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
+	node_fail=$$(grep -Eo '^# fail [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
+	echo "== summary =="; \
+	echo "unit: $${unit_line:-no summary (exit $$unit_rc)}"; \
+	echo "node: $${node_pass:-0} passed, $${node_fail:-?} failed"; \
+	if [ $$unit_rc -eq 0 ] && [ $$node_rc -eq 0 ]; then echo "make test: PASS"; \
+	else echo "make test: FAIL (unit exit $$unit_rc, node exit $$node_rc)"; exit 1; fi
+
+unit: build/asan/run_unit
+	build/asan/run_unit
+
+# ---- bench ----------------------------------------------------------------------------------
+build/native/bench: $(call obj,native,bench/bench.c) build/native/libpackdesk.a
+	$(CC) $(NATIVE_OPT) -o $@ $^
+
+bench: build/native/bench wasm
+	node bench/run.mjs
+
+# ---- demo -----------------------------------------------------------------------------------
+run: native
+	node scripts/demo.mjs
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
