@@ -120,7 +120,7 @@ build/wasm/package.json:
 # Runs every suite even when one fails, then prints one summary line and fails if anything did.
 test:
 	scripts/setup.sh
-	$(MAKE) --no-print-directory all build/native/bench
+	$(MAKE) --no-print-directory -j$$(nproc) all build/native/bench
 	@set +e; \
 	echo "== unit tests (ASan+UBSan) =="; \
 	build/asan/run_unit 2>&1 | tee build/unit.log; unit_rc=$${PIPESTATUS[0]}; \
@@ -131,7 +131,11 @@ test:
 	node_pass=$$(grep -Eo '^# pass [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
 	node_fail=$$(grep -Eo '^# fail [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
 	echo "== summary =="; \
-	echo "unit: $${unit_line:-no summary (exit $$unit_rc)}"; \
+	if [ -z "$$unit_line" ]; then unit_line="no summary line (exit $$unit_rc"; \
+	  grep -q 'LeakSanitizer' build/unit.log && unit_line="$$unit_line, leaks found"; \
+	  grep -q 'ERROR: AddressSanitizer\|runtime error' build/unit.log && unit_line="$$unit_line, sanitizer errors"; \
+	  unit_line="$$unit_line; see build/unit.log)"; fi; \
+	echo "unit: $$unit_line"; \
 	echo "node: $${node_pass:-0} passed, $${node_fail:-?} failed"; \
 	if [ $$unit_rc -eq 0 ] && [ $$node_rc -eq 0 ]; then echo "make test: PASS"; \
 	else echo "make test: FAIL (unit exit $$unit_rc, node exit $$node_rc)"; exit 1; fi
@@ -147,7 +151,9 @@ bench: build/native/bench wasm
 	node bench/run.mjs
 
 # ---- demo -----------------------------------------------------------------------------------
-run: native
+run:
+	scripts/setup.sh
+	$(MAKE) --no-print-directory -j$$(nproc) native
 	node scripts/demo.mjs
 
 clean:

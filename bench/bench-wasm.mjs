@@ -1,12 +1,14 @@
 // bench-wasm.mjs: the wasm half of `make bench`, the same workload as bench/bench.c command for
 // command (see there), through wasm/packdesk-core.mjs in Node. Only the time inside execRaw
-// (string copy in, pd_exec, string copy out) is counted.
+// (string copy in, pd_exec, string copy out) is counted. A warm-up run of WARMUP orders (not
+// reported) lets the JIT tier up first; bench.c does the same.
 //
 // usage: node bench/bench-wasm.mjs [N...]   (default: 1000 100000); prints one JSON object.
 import { createCore } from '../wasm/packdesk-core.mjs';
 
 const EPOCH = 1764230400000;
 const LIST_QUERIES = 500;
+const WARMUP = 500;
 
 const linesOf = (i) => 1 + (i % 3);
 const skuOf = (i, j) => (i * 7 + j * 13) % 200;
@@ -94,6 +96,7 @@ async function benchN(n) {
 }
 
 const sizes = process.argv.slice(2).map(Number);
+await benchN(WARMUP);
 const results = [];
 for (const n of sizes.length ? sizes : [1000, 100000]) results.push(await benchN(n));
 console.log(JSON.stringify({ engine: 'wasm', results }));

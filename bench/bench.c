@@ -7,7 +7,8 @@
  * pack.confirm each open checklist item, pack.complete, handover.set pickup, order.ship);
  * confirm the second half (not timed: it gives orders.list something to list); then
  * orders.list {stage: "confirmed", limit: 50} LIST_QUERIES times. Every command's `at` is the
- * fixed epoch plus 1 ms per command. Only the time inside pd_exec is counted.
+ * fixed epoch plus 1 ms per command. Only the time inside pd_exec is counted. A warm-up run
+ * (WARMUP orders, not reported) comes first, as in the wasm half, where it lets the JIT settle.
  *
  * Prints one JSON object on stdout: {"engine":"native","results":[{"n", "phases": {name:
  * {"commands","seconds"}}, "checksum"}]}. The checksum (FNV-1a over every response) must equal
@@ -29,6 +30,7 @@
 
 #define EPOCH INT64_C(1764230400000)
 #define LIST_QUERIES 500
+#define WARMUP 500
 #define REQ_MAX 2048
 
 typedef struct {
@@ -138,7 +140,7 @@ static void pack_and_ship(int i) {
   run_free(run("{\"cmd\":\"order.ship\",\"at\":%" PRId64 ",\"order_id\":\"BENCH-%07d\"}", now_ms, i));
 }
 
-static void bench_n(int n, int first) {
+static void bench_n(int n, int first, int report) {
   phase import = {0, 0}, cps = {0, 0}, list = {0, 0};
   shop = pd_shop_new();
   if (!shop) {
@@ -162,6 +164,7 @@ static void bench_n(int n, int first) {
     run_free(run("{\"cmd\":\"orders.list\",\"at\":%" PRId64 ",\"stage\":\"confirmed\",\"limit\":50}", now_ms));
   current = NULL;
   pd_shop_free(shop);
+  if (!report) return;
 
   printf("%s{\"n\":%d,\"phases\":{\"import\":{\"commands\":%ld,\"seconds\":%.6f},"
          "\"confirm_pack_ship\":{\"commands\":%ld,\"seconds\":%.6f},"
@@ -173,11 +176,12 @@ static void bench_n(int n, int first) {
 
 int main(int argc, char **argv) {
   static const int defaults[] = {1000, 100000};
+  bench_n(WARMUP, 1, 0);
   printf("{\"engine\":\"native\",\"results\":[");
   if (argc > 1) {
-    for (int a = 1; a < argc; a++) bench_n(atoi(argv[a]), a == 1);
+    for (int a = 1; a < argc; a++) bench_n(atoi(argv[a]), a == 1, 1);
   } else {
-    for (size_t k = 0; k < sizeof defaults / sizeof defaults[0]; k++) bench_n(defaults[k], k == 0);
+    for (size_t k = 0; k < sizeof defaults / sizeof defaults[0]; k++) bench_n(defaults[k], k == 0, 1);
   }
   printf("]}\n");
   return 0;

@@ -44,7 +44,7 @@ console.log(line(head));
 console.log(`|${widths.map((w, c) => (c < 2 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 body.forEach((b) => console.log(line(b)));
 console.log(`\n${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}; ` +
-  `time inside the core's entry point only; whole run ${wall.toFixed(1)} s. ` +
+  `time inside the core's entry point only, after a 500-order warm-up; whole run ${wall.toFixed(1)} s. ` +
   `Responses identical native vs wasm: ${identical ? 'yes' : 'NO'}.`);
 
 mkdirSync(path.join(ROOT, 'build/bench'), { recursive: true });

@@ -103,6 +103,31 @@ static int valid_utf8(const unsigned char *s, size_t n) {
   return 1;
 }
 
+/*
+ * What cJSON lets through but JSON (RFC 8259) does not, or what C strings cannot hold: a raw
+ * control character inside a string, and a \u0000 escape (it would cut the string short and
+ * turn "A1\u0000X" into "A1"). Returns a message, or NULL when the text is fine.
+ */
+static const char *prescan(const char *s, size_t n) {
+  int in_string = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\0') return "request contains a NUL byte";
+    if (!in_string) {
+      in_string = c == '"';
+      continue;
+    }
+    if (c < 0x20) return "request has a raw control character inside a string";
+    if (c == '"') in_string = 0;
+    if (c == '\\' && i + 1 < n) {
+      if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+        return "strings must not contain \\u0000";
+      i++;
+    }
+  }
+  return NULL;
+}
+
 static uint64_t fnv1a(const char *s) {
   uint64_t h = 1469598103934665603ULL;
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -163,11 +188,19 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len) {
   if (len > REQUEST_MAX) return respond_error("BAD_REQUEST", NULL, "request larger than 4 MiB");
   if (!valid_utf8((const unsigned char *)request, len))
     return respond_error("BAD_JSON", NULL, "request is not valid UTF-8");
+  const char *bad = prescan(request, len);
+  if (bad) return respond_error("BAD_JSON", NULL, bad);
   long failures = pd_alloc_failures();
-  cJSON *req = cJSON_ParseWithLength(request, len);
+  const char *end = NULL;
+  cJSON *req = cJSON_ParseWithLengthOpts(request, len, &end, 0);
   if (!req && pd_alloc_failures() != failures) /* cJSON says "invalid" for out-of-memory too */
     return respond_error("OUT_OF_MEMORY", NULL, "out of memory; nothing was changed");
   if (!req) return respond_error("BAD_JSON", NULL, "request is not valid JSON");
+  while (end < request + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')) end++;
+  if (end != request + len) {
+    cJSON_Delete(req);
+    return respond_error("BAD_JSON", NULL, "request has text after its JSON value");
+  }
   k.req = req;
 
   const command_def *def;

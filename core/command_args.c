@@ -15,7 +15,8 @@ int arg_text(cmd_ctx *k, const char *name, int required, size_t maxlen, const ch
   if (!cJSON_IsString(v))
     return fail(&k->rc, "BAD_REQUEST", NULL, "field %s must be a string", name);
   size_t n = strlen(v->valuestring);
-  if (n == 0) return fail(&k->rc, "BAD_REQUEST", NULL, "field %s must not be empty", name);
+  if (n == 0 || strspn(v->valuestring, " \t\r\n") == n)
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field %s must not be empty", name);
   if (n > maxlen)
     return fail(&k->rc, "BAD_REQUEST", NULL, "field %s is longer than %zu bytes", name, maxlen);
   *out = v->valuestring;

@@ -102,9 +102,11 @@ int cmd_request_reject(cmd_ctx *k) {
   const char *id, *reason;
   order *o = request_order(k, &id);
   if (!o) return -1;
-  if (arg_text(k, "reason", 0, TEXT_MAX, &reason)) return -1;
-  if (!reason) return fail(&k->rc, "BAD_REQUEST", "C5", "a rejection needs a reason");
-  if (check_text(&k->rc, reason) || rules_request_answer(&k->rc, o, id, 0, reason)) return -1;
+  if (arg_text(k, "reason", 1, TEXT_MAX, &reason)) {
+    k->err.rule = "C5"; /* C5: the seller rejects with a reason */
+    return -1;
+  }
+  if (check_text(&k->rc, o, reason) || rules_request_answer(&k->rc, o, id, 0, reason)) return -1;
   return result_order(k, o);
 }
 

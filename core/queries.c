@@ -126,26 +126,67 @@ int query_orders_export(cmd_ctx *k) {
   return j_add_str(k->result, "next", node && last ? cursor : NULL) ? fail_oom(&k->rc) : 0;
 }
 
-/* D3: orders per stage, and the deadline that comes next. */
+/* Stage counts as of `at`, like order.get: orders with something due before `at` are moved,
+ * on scratch copies, to the stage time puts them in. Costs what is due, not the shop's size. */
+static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
+  for (int i = 0; i < STAGE_COUNT; i++) counts[i] = (int64_t)k->shop->by_stage[i].count;
+  for (index_node *n = index_first(&k->shop->timed); n && n->key < k->at; n = index_next(n)) {
+    order *orig = PD_CONTAINER(n, order, tick_node), *now = txn_take(&k->txn, orig);
+    if (!now) return fail_oom(&k->rc);
+    if (rules_advance(&k->rc, now)) return -1;
+    counts[orig->stage]--;
+    counts[now->stage]++;
+  }
+  return 0;
+}
+
+/* The most urgent order of a stage as of `at`: the index's first that time has not moved,
+ * or one of the scratch copies that time moved into this stage. */
+static const order *stage_head(cmd_ctx *k, int stage) {
+  const order *best = NULL;
+  for (index_node *n = index_first(&k->shop->by_stage[stage]); n; n = index_next(n)) {
+    const order *o = PD_CONTAINER(n, order, stage_node);
+    if (o->next_event >= k->at) {
+      best = o;
+      break;
+    }
+  }
+  for (size_t i = 0; i < k->txn.orders.len; i++) {
+    const order *o = k->txn.orders.items[i].work;
+    if ((int)o->stage == stage &&
+        (!best || o->urgency < best->urgency || (o->urgency == best->urgency && o->seq < best->seq)))
+      best = o;
+  }
+  return best;
+}
+
+/* D3: orders per stage, and the deadline that comes next, both as of `at`. */
 int query_stats(cmd_ctx *k) {
   pd_shop *s = k->shop;
+  int64_t counts[STAGE_COUNT];
+  if (counts_as_of(k, counts)) return -1;
+  for (size_t i = 0; i < k->txn.orders.len; i++) { /* scratch copies: their keys as of `at` */
+    order *o = k->txn.orders.items[i].work;
+    o->seq = k->txn.orders.items[i].orig->seq;
+    shop_rekey(o);
+  }
   cJSON *stages = cJSON_CreateObject();
+  const order *next = NULL;
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "stages", stages)) return fail_oom(&k->rc);
   for (int i = 0; i < STAGE_COUNT; i++) {
     cJSON *st = cJSON_CreateObject();
-    index_node *first = index_first(&s->by_stage[i]);
-    const order *o = first ? PD_CONTAINER(first, order, stage_node) : NULL;
-    if (j_add(stages, stage_name((order_stage)i), st) ||
-        j_add_int(st, "count", (int64_t)s->by_stage[i].count) ||
+    const order *o = stage_head(k, i);
+    if (o && o->urgency != PD_NEVER &&
+        (!next || o->urgency < next->urgency || (o->urgency == next->urgency && o->seq < next->seq)))
+      next = o;
+    if (j_add(stages, stage_name((order_stage)i), st) || j_add_int(st, "count", counts[i]) ||
         j_add(st, "next_deadline", o ? view_next_deadline(o) : cJSON_CreateNull()))
       return fail_oom(&k->rc);
   }
-  index_node *first = index_first(&s->all);
-  const order *o = first ? PD_CONTAINER(first, order, all_node) : NULL;
-  cJSON *next = o ? view_next_deadline(o) : cJSON_CreateNull();
-  if (j_add(k->result, "next_deadline", next) ||
-      (o && cJSON_IsObject(next) && j_add_str(next, "order_id", o->id)) ||
+  cJSON *nd = next ? view_next_deadline(next) : cJSON_CreateNull();
+  if (j_add(k->result, "next_deadline", nd) ||
+      (next && cJSON_IsObject(nd) && j_add_str(nd, "order_id", next->id)) ||
       j_add_int(k->result, "orders", (int64_t)s->all.count) ||
       j_add_int(k->result, "unread_notifications", (int64_t)s->unread_notes) ||
       j_add_int(k->result, "outbox", (int64_t)s->outbox.len))

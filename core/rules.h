@@ -83,7 +83,7 @@ void deadline_settle(order *o, deadline_kind k, pd_ms at); /* met if at <= due, 
 int order_close_as_cancelled(rule_ctx *c, order *o, pd_ms when, cancel_by by, const char *reason);
 void refresh_request_flag(order *o);
 /* P3/S2: refuses a text that solicits, markets or carries contact details. */
-int check_text(rule_ctx *c, const char *text);
+int check_text(rule_ctx *c, const order *o, const char *text);
 int rules_paid(rule_ctx *c, order *o, pd_ms when);          /* payment arrived at `when` */
 int rules_announce(rule_ctx *c, order *o, pd_ms when);      /* D2 notices */
 int rules_request_effect(rule_ctx *c, order *o, order_request *r, pd_ms when); /* C5 */

@@ -19,6 +19,13 @@ static int any_open_issue(const order *o) {
   return 0;
 }
 
+static int any_unpacked(const order *o) {
+  for (size_t i = 0; i < o->lines.len; i++)
+    if (!o->lines.items[i].cancelled && o->lines.items[i].packed < o->lines.items[i].quantity)
+      return 1;
+  return 0;
+}
+
 static int any_packed(const order *o) {
   for (size_t i = 0; i < o->lines.len; i++)
     if (o->lines.items[i].packed > 0) return 1;
@@ -43,7 +50,7 @@ cJSON *rules_actions(pd_shop *s, const order *o, pd_ms at) {
       {"request.approve", pending},
       {"request.reject", pending},
       {"request.extend", any_pending(o, 1, s->policy.extensions_max)},
-      {"pack.scan", !can_pack(&c, o)},
+      {"pack.scan", !can_pack(&c, o) && any_unpacked(o)},
       {"pack.unscan", !can_pack(&c, o) && any_packed(o)},
       {"pack.confirm", !can_pack(&c, o)},
       {"pack.complete", !can_pack_complete(&c, o)},

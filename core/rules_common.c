@@ -66,9 +66,10 @@ int order_close_as_cancelled(rule_ctx *c, order *o, pd_ms when, cancel_by by, co
   return 0;
 }
 
-int check_text(rule_ctx *c, const char *text) {
+int check_text(rule_ctx *c, const order *o, const char *text) {
   msgcheck_refusal why;
-  if (msgcheck_text(text, &why))
+  const char *own[] = {o ? o->id : NULL, o ? o->tracking_number : NULL, NULL};
+  if (msgcheck_text(text, o ? own : NULL, &why))
     return fail(c, "POLICY_VIOLATION", why.rule, "the text %s (%s)", why.reason, why.rule);
   return 0;
 }

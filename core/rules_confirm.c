@@ -101,7 +101,7 @@ int can_cancel(rule_ctx *c, const order *o) {
 }
 
 int rules_cancel(rule_ctx *c, order *o, const char *reason) {
-  if (can_cancel(c, o) || check_text(c, reason)) return -1;
+  if (can_cancel(c, o) || check_text(c, o, reason)) return -1;
   /* A cancellation is the seller's fault unless the buyer asked for it (metrics). */
   int buyer_asked = 0;
   for (size_t i = 0; i < o->requests.len; i++)

@@ -55,7 +55,7 @@ int rules_handover(rule_ctx *c, order *o, handover_method m, const char *point, 
 
 int can_ship(rule_ctx *c, const order *o) {
   if (o->stage == STAGE_CONFIRMED)
-    return fail(c, "ILLEGAL_TRANSITION", "H2", "order %s is not packed yet (P7)", o->id);
+    return fail(c, "ILLEGAL_TRANSITION", "P7", "order %s is not packed yet", o->id);
   if (o->stage != STAGE_PACKED)
     return fail(c, "ILLEGAL_TRANSITION", "H2", "order %s is %s: it cannot be marked shipped", o->id,
                 stage_name(o->stage));
@@ -83,16 +83,18 @@ int rules_ship(rule_ctx *c, order *o) {
   deadline_open(o, DL_DELIVERY_PROMISE,
                 o->promised_at ? o->promised_at
                                : c->at + c->shop->policy.delivery_promise_days * PD_DAY);
-  return order_add_timeline(o, c->at, "shipped",
-                            o->handover == HANDOVER_PICKUP ? "ready for pickup"
-                                                           : "waiting for drop-off")
-             ? fail_oom(c)
-             : 0;
+  const char *what = o->handover == HANDOVER_PICKUP ? "ready for pickup" : "waiting for drop-off";
+  /* H3: the carrier is told through the marketplace, which the server's outbox reaches. */
+  if (order_add_timeline(o, c->at, "shipped", what) ||
+      txn_outbox(c->txn, o->id, "marketplace", "ready_to_ship", what, c->at))
+    return fail_oom(c);
+  return 0;
 }
 
-/* H4: only a pickup the carrier has missed, and once. */
+/* H4: a pickup the carrier missed (even if it came late since), and once. */
 int can_complain(rule_ctx *c, const order *o) {
-  if (o->handover != HANDOVER_PICKUP || o->stage != STAGE_AWAITING_COLLECTION)
+  if (o->handover != HANDOVER_PICKUP || o->stage < STAGE_AWAITING_COLLECTION ||
+      o->stage > STAGE_DELIVERED)
     return fail(c, "ILLEGAL_TRANSITION", "H4", "a complaint is for a pickup the carrier has not made");
   if (o->deadlines[DL_PICKUP].state != DL_MISSED)
     return fail(c, "ILLEGAL_TRANSITION", "H4", "the carrier has until its 48 h pickup window ends");
@@ -102,7 +104,7 @@ int can_complain(rule_ctx *c, const order *o) {
 }
 
 int rules_complaint(rule_ctx *c, order *o, const char *text) {
-  if (can_complain(c, o) || check_text(c, text)) return -1;
+  if (can_complain(c, o) || check_text(c, o, text)) return -1;
   o->complaint_filed = 1;
   if (txn_outbox(c->txn, o->id, "marketplace", "complaint", text, c->at) ||
       order_add_timeline(o, c->at, "complaint_filed", "about the logistics provider"))
@@ -191,7 +193,7 @@ int can_refund(rule_ctx *c, const order *o) {
 }
 
 int rules_refund(rule_ctx *c, order *o, const char *reason) {
-  if (can_refund(c, o) || check_text(c, reason)) return -1;
+  if (can_refund(c, o) || check_text(c, o, reason)) return -1;
   o->refund_submitted = 1;
   if (txn_outbox(c->txn, o->id, "marketplace", "refund_request", reason, c->at) ||
       order_add_timeline(o, c->at, "refund_submitted", NULL))
@@ -212,7 +214,7 @@ int rules_issue_resolve(rule_ctx *c, order *o, const char *kind) {
 }
 
 int rules_message(rule_ctx *c, order *o, const char *text) {
-  if (check_text(c, text)) return -1;
+  if (check_text(c, o, text)) return -1;
   if (txn_outbox(c->txn, o->id, "in_app", "message", text, c->at) ||
       order_add_timeline(o, c->at, "message_sent", NULL))
     return fail_oom(c);

@@ -71,7 +71,8 @@ static cJSON *buyer_json(const order *o) {
   cJSON *b = cJSON_CreateObject();
   if (!b || add_masked(b, "name", o->buyer_name ? mask_name(o->buyer_name) : NULL, o->buyer_name) ||
       add_masked(b, "phone", o->buyer_phone ? mask_phone(o->buyer_phone) : NULL, o->buyer_phone) ||
-      add_masked(b, "address", mask_address(o->address_region), "")) {
+      add_masked(b, "address", mask_address(o->address_region),
+                 o->address_full ? o->address_full : o->address_region)) {
     cJSON_Delete(b);
     return NULL;
   }

@@ -170,20 +170,31 @@ async function main() {
 
 const iso = (ms) => (typeof ms === 'number' ? new Date(ms).toISOString().replace(':00.000Z', 'Z') : '-');
 
+function table(head, rows) {
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
+  for (const r of [head, ...rows]) console.log(`  ${r.map((x, c) => String(x).padEnd(widths[c])).join('  ')}`.trimEnd());
+}
+
+const deadline = (d) => (d ? `${d.kind} ${iso(d.due)} (${d.rule})` : '-');
+
 function print({ stats, page }) {
-  console.log(`Demo shop in ${path.relative(process.cwd(), STORE) || STORE} (replay: ${path.relative(process.cwd(), BIN)} --store ${path.relative(process.cwd(), STORE)})\n`);
-  console.log('stats:');
-  console.log(JSON.stringify(stats, null, 2).split('\n').map((l) => `  ${l}`).join('\n'));
+  const rel = (p) => path.relative(process.cwd(), p) || '.';
+  console.log(`Demo shop in ${rel(STORE)}; drive it further with: ${rel(BIN)} --store ${rel(STORE)}\n`);
+  if (stats.stages && typeof stats.stages === 'object') {
+    console.log(`stats: ${stats.orders} orders, ${stats.unread_notifications} unread notifications, ` +
+      `${stats.outbox} messages in the outbox; next deadline: ${deadline(stats.next_deadline)}` +
+      `${stats.next_deadline?.order_id ? ` for ${stats.next_deadline.order_id}` : ''}`);
+    table(['stage', 'orders', 'next deadline'],
+      Object.entries(stats.stages).map(([stage, v]) => [stage, v.count, deadline(v.next_deadline)]));
+  } else {
+    console.log(`stats: ${JSON.stringify(stats, null, 2)}`);
+  }
   const rows = page.orders ?? page.items ?? [];
-  console.log(`\norders.list, most urgent first (${rows.length} shown):`);
-  const table = rows.map((o) => {
-    const d = o.next_deadline;
-    const flags = Array.isArray(o.flags) ? o.flags.join(',') : '';
-    return [o.id ?? '?', o.stage ?? '?', d ? `${d.kind} ${iso(d.due)} (${d.rule})` : '-', flags];
-  });
-  const head = ['order', 'stage', 'next deadline', 'flags'];
-  const widths = head.map((h, c) => Math.max(h.length, ...table.map((r) => String(r[c]).length)));
-  for (const r of [head, ...table]) console.log(`  ${r.map((x, c) => String(x).padEnd(widths[c])).join('  ')}`);
+  console.log(`\norders.list, most urgent first (first ${rows.length}):`);
+  table(['order', 'stage', 'total', 'buyer (masked)', 'next deadline', 'flags'], rows.map((o) => [
+    o.id ?? '?', o.stage ?? '?', o.total ? `${o.total.amount} ${o.total.currency}` : '-',
+    o.buyer ? `${o.buyer.name ?? '-'} ${o.buyer.phone ?? ''}` : '-', deadline(o.next_deadline),
+    Array.isArray(o.flags) ? o.flags.join(',') : '']));
 }
 
 main().then(print, (err) => {

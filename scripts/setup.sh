@@ -12,12 +12,18 @@ need_apt=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$p")
 done
+# Debian's nodejs comes without npm; NodeSource's brings its own (and conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+
+# apt needs root: use sudo when not running as root.
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
 
 # `apt-get source` needs a deb-src line for bookworm; add one beside the system's own sources.
 SRC_LIST=/etc/apt/sources.list.d/packdesk-src.sources
 added_src=0
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-  cat > "$SRC_LIST" <<'SRC'
+  "${SUDO[@]}" tee "$SRC_LIST" >/dev/null <<'SRC'
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm
@@ -29,16 +35,20 @@ fi
 
 if [ ${#need_apt[@]} -gt 0 ] || [ $added_src = 1 ] || [ ! -d third_party/cjson ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
+  "${SUDO[@]}" apt-get update -q
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get install -y -q --no-install-recommends "${need_apt[@]}"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}"
 fi
 
 # cJSON 1.7.15 with Debian's patches, unpacked into third_party/ (ignored by git).
 scripts/fetch-cjson.sh
 
 # JavaScript tools (playwright-core drives Debian's chromium; nothing downloads a browser).
-if [ -f package.json ] && [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+# Reinstalled only when package.json or package-lock.json changed since the last install.
+stamp=node_modules/.packdesk-installed
+if [ -f package.json ] && { [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] ||
+                            { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; }; then
   npm install --no-audit --no-fund --loglevel=error
+  touch "$stamp"
 fi
