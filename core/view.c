@@ -61,7 +61,10 @@ static cJSON *money_json(int64_t amount, const char *currency) {
 
 /* Adds key → masked(value); the masking function's result is freed here. */
 static int add_masked(cJSON *obj, const char *key, char *masked, const char *original) {
-  if (!original) return j_add_null(obj, key);
+  if (!original) {
+    pd_free(masked);
+    return j_add_null(obj, key);
+  }
   int rc = masked ? j_add_str(obj, key, masked) : -1;
   pd_free(masked);
   return rc;
