@@ -36,5 +36,6 @@ int main(void) {
       fprintf(stderr, "suite %s: %d failed\n", suites[i].name, unit_failed - failed_before);
   }
   printf("%d passed, %d failed\n", unit_passed, unit_failed);
+  fflush(stdout); /* LeakSanitizer ends the process without flushing stdio */
   return unit_failed == 0 ? 0 : 1;
 }
