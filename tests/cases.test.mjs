@@ -8,6 +8,7 @@
 //      {"send": {request}, "expect"?: {partial response}, "absent"?: ["result.buyer.phone"]},
 //      {"send_raw": "not json", "expect"?: ...},           a line sent as it is
 //      {"send_hex": "7bff7d", "expect"?: ...},              raw bytes (invalid UTF-8, NUL, ...)
+//      inside `send`, {"$repeat": "x", "times": 1048576} stands for "xxx…" (huge inputs)
 //      {"import_fixture": {"file": "tiktok-legacy/order/order_detail.json",
 //                          "path": "0.response.body.data.order_list.0", "at": 1619611600000,
 //                          "op"?: "..."}, "expect"?: ...}
@@ -41,12 +42,20 @@ function fixtureOrder({ file, path: jsonPath }) {
   return value;
 }
 
+/** Replaces every {"$repeat": s, "times": n} in a request by s repeated n times. */
+function expandRepeats(value) {
+  if (Array.isArray(value)) return value.map(expandRepeats);
+  if (value === null || typeof value !== 'object') return value;
+  if ('$repeat' in value) return String(value.$repeat).repeat(value.times);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandRepeats(v)]));
+}
+
 /** The bytes of one step's request line, without the newline. */
 function requestBytes(step, index) {
   const where = `step ${index + 1}`;
   let bytes;
   if ('send' in step) {
-    bytes = Buffer.from(JSON.stringify(step.send), 'utf8');
+    bytes = Buffer.from(JSON.stringify(expandRepeats(step.send)), 'utf8');
   } else if ('send_raw' in step) {
     if (typeof step.send_raw !== 'string') throw new Error(`${where}: send_raw must be a string`);
     bytes = Buffer.from(step.send_raw, 'utf8');
