@@ -2,7 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "packdesk.h"
 #include "linereader.h"
-#include "store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +11,9 @@
 #define MAX_LINE ((size_t)8 * 1024 * 1024)
 
 static const char usage_text[] =
-    "usage: packdesk [--store DIR] [--help] [--version]\n";
+    "usage: packdesk [--store DIR] [--help] [--version]\n"
+    "       packdesk verify DIR\n"
+    "       packdesk export DIR\n";
 
 static const char help_text[] =
     "packdesk: the fulfillment core of packdesk, driven from the command line.\n"
@@ -22,10 +23,11 @@ static const char help_text[] =
     "8388608 bytes long; a longer line is answered with a BAD_REQUEST error and skipped.\n"
     "\n"
     "Options:\n"
-    "  --store DIR   keep the shop in DIR (created if missing): every accepted command is\n"
-    "                appended to DIR/" STORE_FILE " and fsynced before it is applied, and the\n"
-    "                file is replayed on start. Without --store the shop lives in memory only.\n"
-    "                A recorded command the core refuses on replay stops the tool (exit 2).\n"
+    "  --store DIR   keep the shop in DIR (created if missing): snapshot pages plus a journal;\n"
+    "                every command that changes the shop is journaled and fsynced before it\n"
+    "                is applied. A torn write at the journal's end (a crash) is cut off and\n"
+    "                reported on stderr; damage elsewhere stops the tool (exit 2): see verify\n"
+    "                and export. Without --store the shop lives in memory only.\n"
     "  --help        this text\n"
     "  --version     the version\n"
     "\n"
@@ -39,6 +41,12 @@ static const char help_text[] =
     "  pack.scan, pack.confirm, pack.complete, handover.set, order.ship, complaint.file,\n"
     "  carrier.event, refund.submit, message.send, tick; queries: order.get, orders.list,\n"
     "  stats, metrics, notifications.list/read, outbox.list/ack. Full reference: PROTOCOL.md.\n"
+    "\n"
+    "Subcommands:\n"
+    "  verify DIR    checks every snapshot page and journal record of the store in DIR and\n"
+    "                prints a report; exit 0 when all is whole, 1 when something is damaged.\n"
+    "  export DIR    prints every readable order of the store, one JSON line each, masked as\n"
+    "                everywhere (the way out of a damaged store: it opens read-only).\n"
     "\n"
     "Exit status: 0 at end of input; 1 on an I/O error; 2 on a usage error or a damaged store.\n"
     "\n"
@@ -63,7 +71,7 @@ static int emit(const char *response) {
 }
 
 /* Answers stdin until it ends; the process's exit status. */
-static int serve(pd_shop *shop) {
+static int serve(pd_shop *shop, pd_store *st) {
   line_reader lr;
   lr_init(&lr, STDIN_FILENO, MAX_LINE);
   const char *line;
@@ -83,7 +91,7 @@ static int serve(pd_shop *shop) {
     } else if (len == 0) {
       continue;
     } else {
-      char *response = pd_exec(shop, line, len);
+      char *response = st ? pd_store_exec(st, line, len) : pd_exec(shop, line, len);
       written = emit(response ? response : oom_response);
       pd_string_free(response);
     }
@@ -97,8 +105,79 @@ static int serve(pd_shop *shop) {
   return status;
 }
 
+static void print_report(const char *dir, const pd_store_report *rep, int opened) {
+  fprintf(stderr, "packdesk: %s: %s, %llu orders, snapshot to record %llu, %llu records replayed",
+          dir, opened ? (rep->damaged ? "damaged (read-only)" : "whole") : "cannot be opened",
+          rep->orders, rep->snapshot_seq, rep->replayed);
+  if (rep->torn_bytes)
+    fprintf(stderr, ", torn tail of %llu bytes cut (record %llu)", rep->torn_bytes, rep->torn_seq);
+  fprintf(stderr, "%s%s\n", rep->message[0] ? ": " : "", rep->message);
+}
+
+/* verify DIR: opens read-only (which checks every page and record) and reports. */
+static int verify(const char *dir) {
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, PD_STORE_READ_ONLY, &rep);
+  print_report(dir, &rep, st != NULL);
+  int whole = st && !rep.damaged && !rep.torn_bytes;
+  printf("{\"whole\":%s,\"orders\":%llu,\"snapshot_seq\":%llu,\"replayed\":%llu,"
+         "\"torn_bytes\":%llu}\n", whole ? "true" : "false", rep.orders, rep.snapshot_seq,
+         rep.replayed, rep.torn_bytes);
+  pd_store_close(st);
+  return whole ? 0 : 1;
+}
+
+/* export DIR: every readable order, one JSON line each, through orders.export's pages. */
+static int export_orders(const char *dir) {
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, PD_STORE_READ_ONLY, &rep);
+  if (!st) {
+    print_report(dir, &rep, 0);
+    return 2;
+  }
+  if (rep.damaged) print_report(dir, &rep, 1);
+  char cursor[128] = "", request[256];
+  int status = 0;
+  for (;;) {
+    snprintf(request, sizeof request, "{\"cmd\":\"orders.export\",\"at\":253402300799999,\"limit\":100%s%s%s}",
+             cursor[0] ? ",\"after\":\"" : "", cursor, cursor[0] ? "\"" : "");
+    char *r = pd_exec(pd_store_shop(st), request, strlen(request));
+    const char *rows = r ? strstr(r, "\"orders\":[") : NULL;
+    if (!rows) {
+      fprintf(stderr, "packdesk: export failed: %s\n", r ? r : "out of memory");
+      pd_string_free(r);
+      status = 1;
+      break;
+    }
+    /* Each order is one object of the array: print them one per line. */
+    const char *p = rows + 10;
+    int depth = 0, in_string = 0;
+    const char *start = NULL;
+    for (; *p; p++) {
+      if (in_string) {
+        if (*p == '\\') p++;
+        else if (*p == '"') in_string = 0;
+        continue;
+      }
+      if (*p == '"') in_string = 1;
+      else if (*p == '{' && depth++ == 0) start = p;
+      else if (*p == '}' && --depth == 0) printf("%.*s\n", (int)(p - start + 1), start);
+      else if (*p == ']' && depth == 0) break;
+    }
+    const char *next = strstr(p, "\"next\":\"");
+    cursor[0] = '\0';
+    if (next) sscanf(next + 8, "%100[^\"]", cursor);
+    pd_string_free(r);
+    if (!cursor[0]) break;
+  }
+  pd_store_close(st);
+  return status;
+}
+
 int main(int argc, char **argv) {
   const char *store_dir = NULL;
+  if (argc == 3 && strcmp(argv[1], "verify") == 0) return verify(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "export") == 0) return export_orders(argv[2]);
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -118,15 +197,20 @@ int main(int argc, char **argv) {
     }
   }
 
-  pd_shop *shop = pd_shop_new();
-  if (!shop) {
+  pd_store *st = NULL;
+  pd_shop *shop = NULL;
+  if (store_dir) {
+    pd_store_report rep;
+    st = pd_store_open(store_dir, PD_STORE_FSYNC, &rep);
+    if (!st || rep.torn_bytes) print_report(store_dir, &rep, st != NULL);
+    if (!st) return 2;
+    shop = pd_store_shop(st);
+  } else if (!(shop = pd_shop_new())) {
     fprintf(stderr, "packdesk: out of memory\n");
     return 1;
   }
-  store st = {.fd = -1, .path = NULL, .max_line = MAX_LINE};
-  int status = store_dir ? store_open(&st, store_dir, shop, MAX_LINE) : 0;
-  if (status == 0) status = serve(shop);
-  store_close(&st);
-  pd_shop_free(shop);
+  int status = serve(shop, st);
+  if (st) pd_store_close(st);
+  else pd_shop_free(shop);
   return status;
 }

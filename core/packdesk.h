@@ -54,6 +54,37 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len);
 /* Releases a string returned by pd_exec (NULL is fine). */
 void pd_string_free(char *s);
 
+/*
+ * The durable store: a shop kept in a directory, as snapshot pages plus a journal of the
+ * commands applied since (see store.c for the layout). Every command that changes the shop is
+ * journaled before it is applied; a command answered ok is on disk (fsynced with
+ * PD_STORE_FSYNC). Opening replays the journal's tail; a torn tail is cut off and reported,
+ * damage elsewhere refuses the open unless PD_STORE_READ_ONLY, which loads what is readable.
+ */
+typedef struct pd_store pd_store;
+
+enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2 };
+
+typedef struct {
+  unsigned long long orders;        /* orders in the shop once open */
+  unsigned long long snapshot_seq;  /* the journal seq the snapshot covers */
+  unsigned long long replayed;      /* journal records applied on top of it */
+  unsigned long long torn_bytes;    /* cut from the journal's tail (a write the crash tore) */
+  unsigned long long torn_seq;      /* the seq that torn record would have had */
+  int damaged;                      /* damage found (the open failed, or is read-only) */
+  char message[320];                /* what was found, for a person */
+} pd_store_report;
+
+/* NULL on failure, with rep->message saying why (rep may be NULL). */
+pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep);
+/* pd_exec on the store's shop, journaled; checkpoints when the journal segment is full. */
+char *pd_store_exec(pd_store *st, const char *request, size_t len);
+/* Writes the changed snapshot pages and starts a new journal segment: 0, or -1. */
+int pd_store_checkpoint(pd_store *st);
+pd_shop *pd_store_shop(pd_store *st);
+const char *pd_store_errmsg(const pd_store *st);
+void pd_store_close(pd_store *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,9 @@
 #include "alloc.h"
 #include "vec.h"
 
+static void reindex(pd_shop *s, order *o);
+static void metrics_apply(shop_metrics *m, const order *o, int64_t sign);
+
 static void shop_init_indexes(pd_shop *s) {
   for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->by_stage[i]);
   index_init(&s->all);
@@ -24,6 +27,7 @@ pd_shop *pd_shop_new(void) {
   s->next_seq = 1;
   s->next_outbox_id = 1;
   s->next_note_id = 1;
+  s->next_op_seq = 1;
   return s;
 }
 
@@ -50,6 +54,7 @@ static void free_product_value(void *v) {
 }
 static void free_op_value(void *v) {
   applied_op *op = v;
+  if (!op) return;
   pd_free(op->op);
   pd_free(op->response);
   pd_free(op);
@@ -59,7 +64,11 @@ void pd_shop_free(pd_shop *s) {
   if (!s) return;
   idmap_each(&s->orders, free_order_value);
   idmap_each(&s->products, free_product_value);
-  idmap_each(&s->ops, free_op_value);
+  for (size_t i = 0; i < s->op_list.len; i++) free_op_value(s->op_list.items[i]);
+  pd_free(s->by_seq.items);
+  pd_free(s->op_list.items);
+  pd_free(s->dirty_orders.items);
+  pd_free(s->dirty_ops.items);
   idmap_free(&s->orders);
   idmap_free(&s->products);
   idmap_free(&s->ops);
@@ -210,6 +219,44 @@ static void metrics_apply(shop_metrics *m, const order *o, int64_t sign) {
   m->delivered_on_time += sign * (o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY));
 }
 
+/* Makes by_seq, op_list and the dirty flags big enough for `orders` new orders and `ops` new
+ * operations, zero-filled, so that commit only stores into them. */
+static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
+  size_t seq_len = (size_t)s->next_seq + orders, op_len = (size_t)s->next_op_seq + ops;
+  if (VEC_RESERVE(s->by_seq, seq_len - s->by_seq.len) ||
+      VEC_RESERVE(s->op_list, op_len - s->op_list.len) ||
+      VEC_RESERVE(s->dirty_orders, seq_len / ORDER_PAGE + 1 - s->dirty_orders.len) ||
+      VEC_RESERVE(s->dirty_ops, op_len / OP_PAGE + 1 - s->dirty_ops.len))
+    return -1;
+  while (s->by_seq.len < seq_len) s->by_seq.items[s->by_seq.len++] = NULL;
+  while (s->op_list.len < op_len) s->op_list.items[s->op_list.len++] = NULL;
+  while (s->dirty_orders.len < seq_len / ORDER_PAGE + 1) s->dirty_orders.items[s->dirty_orders.len++] = 0;
+  while (s->dirty_ops.len < op_len / OP_PAGE + 1) s->dirty_ops.items[s->dirty_ops.len++] = 0;
+  return 0;
+}
+
+int shop_load_order(pd_shop *s, order *o) {
+  if (o->seq == 0 || o->seq > (uint64_t)1 << 40 || idmap_get(&s->orders, o->id)) return -1;
+  if (o->seq >= s->next_seq) s->next_seq = o->seq + 1;
+  if (idmap_reserve(&s->orders, 1) || reserve_pages(s, 0, 0)) return -1;
+  if (s->by_seq.items[o->seq]) return -1; /* two orders with one seq: not a file of ours */
+  idmap_put(&s->orders, o->id, o);
+  s->by_seq.items[o->seq] = o;
+  reindex(s, o);
+  metrics_apply(&s->metrics, o, +1);
+  return 0;
+}
+
+int shop_load_op(pd_shop *s, applied_op *op) {
+  if (op->seq == 0 || op->seq > (uint64_t)1 << 40 || idmap_get(&s->ops, op->op)) return -1;
+  if (op->seq >= s->next_op_seq) s->next_op_seq = op->seq + 1;
+  if (idmap_reserve(&s->ops, 1) || reserve_pages(s, 0, 0)) return -1;
+  if (s->op_list.items[op->seq]) return -1;
+  idmap_put(&s->ops, op->op, op);
+  s->op_list.items[op->seq] = op;
+  return 0;
+}
+
 int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
   size_t fresh = 0;
   for (size_t i = 0; i < t->orders.len; i++) fresh += t->orders.items[i].orig == NULL;
@@ -218,7 +265,7 @@ int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
   if (VEC_RESERVE(s->notes, t->notes.len)) return -1;
   if (idmap_reserve(&s->products, t->products.len)) return -1;
   if (op && idmap_reserve(&s->ops, 1)) return -1;
-  return 0;
+  return reserve_pages(s, fresh, op != NULL);
 }
 
 static void unindex(pd_shop *s, order *o) {
@@ -245,6 +292,8 @@ static void commit_orders(pd_shop *s, shop_txn *t) {
       work->seq = s->next_seq++;
     }
     idmap_put(&s->orders, work->id, work); /* reserved: cannot fail */
+    s->by_seq.items[work->seq] = work;
+    s->dirty_orders.items[work->seq / ORDER_PAGE] = 1;
     reindex(s, work);
     metrics_apply(&s->metrics, work, +1);
     order_free(orig);
@@ -290,6 +339,11 @@ void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
   }
   t->products.len = 0;
   if (t->policy_changed) s->policy = t->policy;
-  if (op_record) idmap_put(&s->ops, op_record->op, op_record);
+  if (op_record) {
+    op_record->seq = s->next_op_seq++;
+    idmap_put(&s->ops, op_record->op, op_record);
+    s->op_list.items[op_record->seq] = op_record;
+    s->dirty_ops.items[op_record->seq / OP_PAGE] = 1;
+  }
   txn_free(t);
 }

@@ -43,7 +43,13 @@ typedef struct {
   char *op;
   uint64_t fingerprint; /* of the request as first applied, to tell a retry from a reuse */
   char *response;
+  uint64_t seq;         /* order of application: the store pages operations by it */
 } applied_op;
+
+/* The store saves orders and operations in pages of these many, by seq: what a command
+ * changes dirties one page, so a checkpoint writes what changed, not the whole shop. */
+#define ORDER_PAGE 64u
+#define OP_PAGE 256u
 
 /* Counters behind `metrics`, kept exact by adding each committed order's delta. */
 typedef struct {
@@ -85,6 +91,11 @@ struct pd_shop {
   uint64_t next_note_id;
   size_t unread_notes;
   idmap ops;                     /* op id → applied_op */
+  uint64_t next_op_seq;
+  PD_VEC(order *) by_seq;        /* seq → order (NULL at 0): the store's pages */
+  PD_VEC(applied_op *) op_list;  /* op seq → applied_op */
+  PD_VEC(uint8_t) dirty_orders;  /* one flag per order page changed since the last checkpoint */
+  PD_VEC(uint8_t) dirty_ops;     /* one flag per operation page */
   idmap products;                /* sku → product */
   shop_metrics metrics;
   pd_journal_fn journal;
@@ -112,6 +123,10 @@ void txn_free(shop_txn *t);
 int shop_prepare(pd_shop *s, shop_txn *t, const char *op);
 /* Applies t to the shop. Cannot fail: shop_prepare() did every allocation. Consumes t. */
 void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record);
+
+/* Adds a loaded order or operation (store.c): indexes, metrics, pages; not dirty. 0 or -1. */
+int shop_load_order(pd_shop *s, order *o);
+int shop_load_op(pd_shop *s, applied_op *op);
 
 /* Recomputes o's index keys (urgency, next_event) from its deadlines and requests. */
 void shop_rekey(order *o);

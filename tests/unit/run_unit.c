@@ -15,6 +15,8 @@ void suite_idmap(void);
 void suite_import(void);
 void suite_faults(void);
 void suite_determinism(void);
+void suite_journal(void);
+void suite_store(void);
 
 static const struct {
   const char *name;
@@ -25,6 +27,8 @@ static const struct {
     {"import", suite_import},
     {"determinism", suite_determinism},
     {"faults", suite_faults},
+    {"journal", suite_journal},
+    {"store", suite_store},
 };
 
 int main(void) {

@@ -1,0 +1,42 @@
+/*
+ * bytes.h: a little-endian binary writer and a bounds-checked reader, for snapshot files.
+ * The writer records out-of-memory and the reader records any overrun or bad value in a
+ * sticky flag, so that a whole structure is written or read with straight-line code and
+ * checked once at the end: a damaged file can make a read fail, never read out of bounds.
+ */
+#ifndef PD_BYTES_H
+#define PD_BYTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  unsigned char *data;
+  size_t len, cap;
+  int failed; /* out of memory at some point: the content is incomplete */
+} bytes_writer;
+
+void bw_u8(bytes_writer *w, uint8_t v);
+void bw_u32(bytes_writer *w, uint32_t v);
+void bw_u64(bytes_writer *w, uint64_t v);
+void bw_i64(bytes_writer *w, int64_t v);
+void bw_str(bytes_writer *w, const char *s); /* NULL is kept apart from "" */
+void bw_raw(bytes_writer *w, const void *p, size_t n);
+void bw_free(bytes_writer *w);
+
+typedef struct {
+  const unsigned char *data;
+  size_t len, pos;
+  int failed; /* overrun, bad value or out of memory: everything read since is 0 / NULL */
+} bytes_reader;
+
+uint8_t br_u8(bytes_reader *r);
+uint32_t br_u32(bytes_reader *r);
+uint64_t br_u64(bytes_reader *r);
+int64_t br_i64(bytes_reader *r);
+/* A string from pd_malloc (NULL for a stored NULL, or on failure). max bounds its length. */
+char *br_str(bytes_reader *r, size_t max);
+/* An enum or count within [0, limit): anything else fails the reader. */
+uint32_t br_below(bytes_reader *r, uint32_t limit);
+
+#endif

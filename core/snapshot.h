@@ -1,0 +1,27 @@
+/*
+ * snapshot.h: the shop's state as bytes, for the store's snapshot files: orders one by one
+ * (grouped into pages by the store), applied operations, and the rest of the shop (policy,
+ * catalog, outbox, notifications, counters). Readers trust nothing: a damaged or foreign
+ * file fails the read cleanly. Indexes and metrics are not stored: they are rebuilt.
+ */
+#ifndef PD_SNAPSHOT_H
+#define PD_SNAPSHOT_H
+
+#include "bytes.h"
+#include "order.h"
+#include "shop.h"
+
+void snapshot_write_order(bytes_writer *w, const order *o);
+/* A new order, or NULL with r->failed set. */
+order *snapshot_read_order(bytes_reader *r);
+
+void snapshot_write_op(bytes_writer *w, const applied_op *op);
+applied_op *snapshot_read_op(bytes_reader *r);
+void applied_op_free(applied_op *op);
+
+/* Policy, catalog, outbox, notifications and the id counters. */
+void snapshot_write_shop(bytes_writer *w, const pd_shop *s);
+/* Into an empty shop: 0, or -1 (the shop may hold part of it: free it). */
+int snapshot_read_shop(bytes_reader *r, pd_shop *s);
+
+#endif

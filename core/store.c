@@ -1,0 +1,399 @@
+/*
+ * store.c: a shop kept in a directory (pd_store_*).
+ *
+ * Layout:
+ *   manifest.pds               the commit point: which snapshot files make the shop, and the
+ *                              journal seq they cover (written whole: temporary + rename)
+ *   shop-<gen>.pds             policy, catalog, outbox, notifications, counters
+ *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq; ops-<page>-<gen>.pds likewise
+ *   journal-<seq>.pdj          the commands applied after the snapshot (journal.c)
+ * A checkpoint writes only the pages changed since the last one, under a new generation, then
+ * the manifest; files of older generations are removed only once the new manifest is safe, so
+ * a crash at any point leaves one whole snapshot and the journal that continues it. A save
+ * costs one journal append: what a shop has stored does not make it dearer.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "crc32c.h"
+#include "fileio.h"
+#include "journal.h"
+#include "packdesk.h"
+#include "shop.h"
+#include "snapshot.h"
+#include "vec.h"
+
+#define SNAPSHOT_VERSION 1u
+#define MAGIC_MANIFEST 0x4D534450u /* "PDSM" */
+#define MAGIC_SHOP 0x53534450u     /* "PDSS" */
+#define MAGIC_ORDERS 0x4F534450u   /* "PDSO" */
+#define MAGIC_OPS 0x50534450u      /* "PDSP" */
+#define SEGMENT_MAX (256u * 1024u) /* IDBFS rewrites a changed file whole: keep them small */
+
+typedef struct {
+  uint32_t page;
+  uint64_t gen;
+} page_gen;
+
+struct pd_store {
+  pd_shop *shop;
+  journal *jr;
+  char *dir;
+  int flags;
+  uint64_t gen;                    /* generation of the current snapshot */
+  uint64_t covered;                /* journal seq the snapshot covers */
+  uint64_t replayed;               /* journal records applied by the last open */
+  PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
+  PD_VEC(uint64_t) op_gens;
+  char err[320];
+};
+
+static void path_of(const pd_store *st, char *out, size_t n, const char *kind, long page, uint64_t gen) {
+  if (page < 0) snprintf(out, n, "%s/%s-%llu.pds", st->dir, kind, (unsigned long long)gen);
+  else snprintf(out, n, "%s/%s-%ld-%llu.pds", st->dir, kind, page, (unsigned long long)gen);
+}
+
+static void set_err(pd_store *st, pd_store_report *rep, const char *fmt, const char *what) {
+  snprintf(st->err, sizeof st->err, fmt, what);
+  if (rep) snprintf(rep->message, sizeof rep->message, "%s", st->err);
+}
+
+/* --- file framing: magic, version, body, CRC-32C of all before it --- */
+
+static void frame_begin(bytes_writer *w, uint32_t magic) {
+  bw_u32(w, magic);
+  bw_u32(w, SNAPSHOT_VERSION);
+}
+
+static int frame_end_write(bytes_writer *w, const char *path) {
+  bw_u32(w, w->failed ? 0 : crc32c(0, w->data, w->len));
+  int rc = w->failed ? -1 : fio_write_file_atomic(path, w->data, w->len);
+  bw_free(w);
+  return rc;
+}
+
+/* Reads a framed file; on success r covers the body. The caller frees *buf. */
+static int frame_read(const char *path, uint32_t magic, unsigned char **buf, bytes_reader *r) {
+  size_t n;
+  if (fio_read_file(path, buf, &n)) return -1;
+  if (n < 12) return -1;
+  bytes_reader tail = {*buf + n - 4, 4, 0, 0};
+  if (crc32c(0, *buf, n - 4) != br_u32(&tail)) return -1;
+  *r = (bytes_reader){*buf, n - 4, 0, 0};
+  if (br_u32(r) != magic || br_u32(r) != SNAPSHOT_VERSION) return -1;
+  return 0;
+}
+
+/* --- loading --- */
+
+static int load_page(pd_store *st, const char *kind, uint32_t magic, uint32_t page, uint64_t gen) {
+  char path[4096];
+  unsigned char *buf = NULL;
+  bytes_reader r;
+  int ops = magic == MAGIC_OPS, rc = -1;
+  path_of(st, path, sizeof path, kind, (long)page, gen);
+  if (frame_read(path, magic, &buf, &r) || br_u32(&r) != page) goto done;
+  uint32_t count = br_below(&r, ops ? OP_PAGE + 1 : ORDER_PAGE + 1);
+  for (uint32_t i = 0; i < count && !r.failed; i++) {
+    if (ops) {
+      applied_op *op = snapshot_read_op(&r);
+      if (op) op->seq = br_u64(&r);
+      if (!op || r.failed || op->seq / OP_PAGE != page || shop_load_op(st->shop, op)) {
+        applied_op_free(op);
+        goto done;
+      }
+    } else {
+      order *o = snapshot_read_order(&r);
+      if (!o || o->seq / ORDER_PAGE != page || shop_load_order(st->shop, o)) {
+        order_free(o);
+        goto done;
+      }
+    }
+  }
+  rc = r.failed || r.pos != r.len ? -1 : 0;
+done:
+  pd_free(buf);
+  if (rc) snprintf(st->err, sizeof st->err, "snapshot file %.200s is damaged or unreadable", strrchr(path, '/') + 1);
+  return rc;
+}
+
+static int load_gens(bytes_reader *r, void *vec_items, size_t *len, size_t *cap) {
+  uint32_t n = br_below(r, 1u << 26);
+  uint64_t **items = vec_items;
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    uint32_t page = br_below(r, 1u << 26);
+    uint64_t gen = br_u64(r);
+    if (r->failed) break;
+    if (*len <= page) {
+      if (vec_reserve((void **)items, cap, *len, page + 1 - *len, sizeof **items)) return -1;
+      while (*len <= page) (*items)[(*len)++] = 0;
+    }
+    (*items)[page] = gen;
+  }
+  return r->failed ? -1 : 0;
+}
+
+/* Loads the snapshot the manifest names (none yet: an empty shop). */
+static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
+  char path[4096];
+  unsigned char *buf = NULL;
+  bytes_reader r;
+  snprintf(path, sizeof path, "%s/manifest.pds", st->dir);
+  if (access(path, F_OK) != 0) return 0;
+  if (frame_read(path, MAGIC_MANIFEST, &buf, &r)) {
+    pd_free(buf);
+    set_err(st, rep, "%s is damaged: the snapshot cannot be found", "manifest.pds");
+    return -1;
+  }
+  st->gen = br_u64(&r);
+  st->covered = br_u64(&r);
+  uint64_t shop_gen = br_u64(&r);
+  int bad = load_gens(&r, &st->order_gens.items, &st->order_gens.len, &st->order_gens.cap) ||
+            load_gens(&r, &st->op_gens.items, &st->op_gens.len, &st->op_gens.cap);
+  pd_free(buf);
+  if (bad) {
+    set_err(st, rep, "%s is damaged: the snapshot cannot be found", "manifest.pds");
+    return -1;
+  }
+  path_of(st, path, sizeof path, "shop", -1, shop_gen);
+  if (frame_read(path, MAGIC_SHOP, &buf, &r) || snapshot_read_shop(&r, st->shop) || r.pos != r.len) {
+    pd_free(buf);
+    set_err(st, rep, "snapshot file %.200s is damaged or unreadable", strrchr(path, '/') + 1);
+    return -1;
+  }
+  pd_free(buf);
+  int damaged = 0;
+  for (size_t p = 0; p < st->order_gens.len; p++)
+    if (st->order_gens.items[p] && load_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, st->order_gens.items[p])) {
+      if (!read_only) return -1;
+      damaged = 1; /* read-only: keep what is readable, say what is not */
+    }
+  for (size_t p = 0; p < st->op_gens.len; p++)
+    if (st->op_gens.items[p] && load_page(st, "ops", MAGIC_OPS, (uint32_t)p, st->op_gens.items[p])) {
+      if (!read_only) return -1;
+      damaged = 1;
+    }
+  if (damaged && rep) {
+    rep->damaged = 1;
+    snprintf(rep->message, sizeof rep->message, "%s", st->err);
+  }
+  return 0;
+}
+
+/* --- the journal, as the shop's journal hook --- */
+
+static int replay_record(void *ud, uint64_t seq, const char *payload, size_t len) {
+  pd_store *st = ud;
+  char *r = pd_exec(st->shop, payload, len);
+  int ok = r && strncmp(r, "{\"ok\":true", 10) == 0;
+  st->replayed += ok ? 1u : 0u;
+  if (!ok)
+    snprintf(st->err, sizeof st->err, "journal record %llu no longer applies: %.200s",
+             (unsigned long long)seq, r ? r : "out of memory");
+  pd_string_free(r);
+  return ok ? 0 : -1;
+}
+
+static int journal_hook(void *ud, const char *request, size_t len) {
+  pd_store *st = ud;
+  uint64_t seq;
+  if (journal_append(st->jr, request, len, &seq)) return -1;
+  if ((st->flags & PD_STORE_FSYNC) && journal_sync(st->jr)) {
+    /* Not durable, so not applied: the record must not come back at the next open. */
+    journal_undo_last(st->jr);
+    return -1;
+  }
+  return 0;
+}
+
+/* A read-only store takes no change: every command that would change it answers STORAGE. */
+static int refuse_writes(void *ud, const char *request, size_t len) {
+  (void)ud;
+  (void)request;
+  (void)len;
+  return -1;
+}
+
+pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
+  pd_store *st = pd_calloc(1, sizeof *st);
+  journal_report jrep;
+  int read_only = (flags & PD_STORE_READ_ONLY) != 0;
+  if (rep) memset(rep, 0, sizeof *rep);
+  if (!st || !(st->dir = pd_strdup(dir)) || !(st->shop = pd_shop_new())) {
+    if (rep) snprintf(rep->message, sizeof rep->message, "out of memory");
+    goto fail;
+  }
+  st->flags = flags;
+  if (!read_only && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    set_err(st, rep, "cannot create the store directory %.200s", dir);
+    goto fail;
+  }
+  if (load_snapshot(st, rep, read_only)) goto fail;
+  memset(&jrep, 0, sizeof jrep);
+  if (journal_open(dir, st->covered + 1, read_only, replay_record, st, &st->jr, &jrep)) {
+    if (rep) {
+      rep->damaged = 1;
+      snprintf(rep->message, sizeof rep->message, "%s",
+               st->err[0] ? st->err : jrep.damage[0] ? jrep.damage : "the journal cannot be opened");
+    }
+    goto fail;
+  }
+  if (rep) {
+    rep->orders = st->shop->all.count;
+    rep->snapshot_seq = st->covered;
+    rep->replayed = st->replayed;
+    rep->torn_bytes = jrep.torn_bytes;
+    rep->torn_seq = jrep.torn_seq;
+    if (jrep.damaged) {
+      rep->damaged = 1;
+      snprintf(rep->message, sizeof rep->message, "%s", jrep.damage);
+    } else if (jrep.torn_bytes && !rep->damaged) {
+      snprintf(rep->message, sizeof rep->message,
+               "cut %llu bytes of a torn write at the journal's end (record %llu was never saved)",
+               (unsigned long long)jrep.torn_bytes, (unsigned long long)jrep.torn_seq);
+    }
+  }
+  pd_set_journal(st->shop, read_only ? refuse_writes : journal_hook, st);
+  return st;
+fail:
+  pd_store_close(st);
+  return NULL;
+}
+
+/* --- checkpoints --- */
+
+static int write_page(pd_store *st, const char *kind, uint32_t magic, uint32_t page, uint64_t gen) {
+  char path[4096];
+  bytes_writer w = {0};
+  pd_shop *s = st->shop;
+  int ops = magic == MAGIC_OPS;
+  size_t first = (size_t)page * (ops ? OP_PAGE : ORDER_PAGE), end = first + (ops ? OP_PAGE : ORDER_PAGE);
+  uint32_t count = 0;
+  for (size_t i = first; i < end; i++)
+    count += ops ? (i < s->op_list.len && s->op_list.items[i]) : (i < s->by_seq.len && s->by_seq.items[i]);
+  frame_begin(&w, magic);
+  bw_u32(&w, page);
+  bw_u32(&w, count);
+  for (size_t i = first; i < end; i++) {
+    if (ops && i < s->op_list.len && s->op_list.items[i]) {
+      snapshot_write_op(&w, s->op_list.items[i]);
+      bw_u64(&w, s->op_list.items[i]->seq);
+    } else if (!ops && i < s->by_seq.len && s->by_seq.items[i]) {
+      snapshot_write_order(&w, s->by_seq.items[i]);
+    }
+  }
+  path_of(st, path, sizeof path, kind, (long)page, gen);
+  return frame_end_write(&w, path);
+}
+
+static void write_gens(bytes_writer *w, const uint64_t *gens, size_t len, const uint8_t *dirty, uint64_t gen) {
+  uint32_t n = 0;
+  for (size_t p = 0; p < len; p++) n += gens[p] || dirty[p];
+  bw_u32(w, n);
+  for (size_t p = 0; p < len; p++)
+    if (gens[p] || dirty[p]) {
+      bw_u32(w, (uint32_t)p);
+      bw_u64(w, dirty[p] ? gen : gens[p]);
+    }
+}
+
+/* Grows a generation table to len pages (zeros). */
+static int gens_fit(uint64_t **items, size_t *glen, size_t *cap, size_t len) {
+  if (*glen >= len) return 0;
+  if (vec_reserve((void **)items, cap, *glen, len - *glen, sizeof **items)) return -1;
+  while (*glen < len) (*items)[(*glen)++] = 0;
+  return 0;
+}
+
+/* Removes the files of pages rewritten at `gen` that an older generation held. */
+static void remove_superseded(pd_store *st, uint64_t gen, uint64_t old_shop_gen) {
+  char path[4096];
+  pd_shop *s = st->shop;
+  for (size_t p = 0; p < s->dirty_orders.len; p++)
+    if (s->dirty_orders.items[p]) {
+      if (st->order_gens.items[p]) {
+        path_of(st, path, sizeof path, "orders", (long)p, st->order_gens.items[p]);
+        unlink(path);
+      }
+      st->order_gens.items[p] = gen;
+      s->dirty_orders.items[p] = 0;
+    }
+  for (size_t p = 0; p < s->dirty_ops.len; p++)
+    if (s->dirty_ops.items[p]) {
+      if (st->op_gens.items[p]) {
+        path_of(st, path, sizeof path, "ops", (long)p, st->op_gens.items[p]);
+        unlink(path);
+      }
+      st->op_gens.items[p] = gen;
+      s->dirty_ops.items[p] = 0;
+    }
+  if (old_shop_gen) {
+    path_of(st, path, sizeof path, "shop", -1, old_shop_gen);
+    unlink(path);
+  }
+}
+
+int pd_store_checkpoint(pd_store *st) {
+  pd_shop *s = st->shop;
+  uint64_t gen = st->gen + 1, covered = journal_last_seq(st->jr);
+  char path[4096];
+  bytes_writer w = {0};
+  if (st->flags & PD_STORE_READ_ONLY) return -1;
+  if (gens_fit(&st->order_gens.items, &st->order_gens.len, &st->order_gens.cap, s->dirty_orders.len) ||
+      gens_fit(&st->op_gens.items, &st->op_gens.len, &st->op_gens.cap, s->dirty_ops.len))
+    goto fail;
+  for (size_t p = 0; p < s->dirty_orders.len; p++)
+    if (s->dirty_orders.items[p] && write_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, gen)) goto fail;
+  for (size_t p = 0; p < s->dirty_ops.len; p++)
+    if (s->dirty_ops.items[p] && write_page(st, "ops", MAGIC_OPS, (uint32_t)p, gen)) goto fail;
+  frame_begin(&w, MAGIC_SHOP);
+  snapshot_write_shop(&w, s);
+  path_of(st, path, sizeof path, "shop", -1, gen);
+  if (frame_end_write(&w, path)) goto fail;
+
+  frame_begin(&w, MAGIC_MANIFEST);
+  bw_u64(&w, gen);
+  bw_u64(&w, covered);
+  bw_u64(&w, gen); /* the shop file is written at every checkpoint */
+  write_gens(&w, st->order_gens.items, st->order_gens.len, s->dirty_orders.items, gen);
+  write_gens(&w, st->op_gens.items, st->op_gens.len, s->dirty_ops.items, gen);
+  snprintf(path, sizeof path, "%s/manifest.pds", st->dir);
+  if (frame_end_write(&w, path)) goto fail;
+  fio_fsync_dir(st->dir);
+
+  /* The new snapshot is safe: only now may what it replaces go. */
+  remove_superseded(st, gen, st->gen);
+  st->gen = gen;
+  st->covered = covered;
+  if (journal_roll(st->jr) == 0) journal_drop_before(st->jr, covered + 1);
+  return 0;
+fail:
+  /* Files of the failed generation are orphans the next checkpoint overwrites; the old
+   * manifest, pages and journal still hold everything. */
+  snprintf(st->err, sizeof st->err, "checkpoint failed; the journal still holds every change");
+  return -1;
+}
+
+char *pd_store_exec(pd_store *st, const char *request, size_t len) {
+  char *r = pd_exec(st->shop, request, len);
+  if (st->jr && journal_segment_bytes(st->jr) > SEGMENT_MAX) pd_store_checkpoint(st);
+  return r;
+}
+
+pd_shop *pd_store_shop(pd_store *st) { return st->shop; }
+const char *pd_store_errmsg(const pd_store *st) { return st->err; }
+
+void pd_store_close(pd_store *st) {
+  if (!st) return;
+  if (st->jr) journal_close(st->jr);
+  pd_shop_free(st->shop);
+  pd_free(st->order_gens.items);
+  pd_free(st->op_gens.items);
+  pd_free(st->dir);
+  pd_free(st);
+}

@@ -1,0 +1,146 @@
+/*
+ * test_store.c: the durable store keeps every change a command was answered ok for, through
+ * checkpoints, restarts, failed writes and failed allocations, and rebuilds the same shop.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "fileio.h"
+#include "packdesk.h"
+#include "scenario.h"
+#include "unit.h"
+
+static void rm_rf(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[4096];
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  if (d) closedir(d);
+  rmdir(dir);
+}
+
+static char *fresh_dir(void) {
+  char tmpl[] = "/tmp/pdstore-XXXXXX";
+  char *d = mkdtemp(tmpl);
+  return d ? strdup(d) : NULL;
+}
+
+static int is_ok(const char *r) { return r && strncmp(r, "{\"ok\":true", 10) == 0; }
+
+/* The snapshot of a plain in-memory shop that ran the commands marked in `applied`. */
+static char *reference(const int *applied) {
+  pd_shop *s = pd_shop_new();
+  for (int i = 0; i < scenario_count; i++) {
+    if (!applied[i]) continue;
+    char *r = pd_exec(s, scenario_commands[i], strlen(scenario_commands[i]));
+    pd_string_free(r);
+  }
+  char *snap = scenario_snapshot(s);
+  pd_shop_free(s);
+  return snap;
+}
+
+static char *reopen_snapshot(const char *dir, pd_store_report *rep) {
+  pd_store *st = pd_store_open(dir, 0, rep);
+  if (!st) return NULL;
+  char *snap = scenario_snapshot(pd_store_shop(st));
+  pd_store_close(st);
+  return snap;
+}
+
+static void store_roundtrip(void) {
+  UNIT_TEST("store: checkpoints and restarts rebuild the same shop");
+  int all[256] = {0};
+  for (int i = 0; i < scenario_count; i++) all[i] = 1;
+  char *want = reference(all), *dir = fresh_dir();
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st != NULL);
+  for (int i = 0; st && i < scenario_count; i++) {
+    char *r = pd_store_exec(st, scenario_commands[i], strlen(scenario_commands[i]));
+    UNIT_CHECK(is_ok(r));
+    pd_string_free(r);
+    if (i % 7 == 3) UNIT_CHECK(pd_store_checkpoint(st) == 0);
+    if (i % 11 == 5) { /* a restart mid-way, as a closed laptop lid */
+      pd_store_close(st);
+      st = pd_store_open(dir, 0, &rep);
+      UNIT_CHECK(st != NULL && rep.damaged == 0);
+    }
+  }
+  pd_store_close(st);
+  char *got = reopen_snapshot(dir, &rep);
+  UNIT_CHECK(got && want && strcmp(got, want) == 0);
+  UNIT_CHECK(rep.orders == 3 && rep.damaged == 0);
+  free(got);
+  free(want);
+  rm_rf(dir);
+  free(dir);
+}
+
+static void store_failed_writes(void) {
+  UNIT_TEST("store: the Nth write fails: what was answered ok survives, nothing else");
+  for (long n = 1; n <= 120; n++) {
+    int applied[256] = {0};
+    char *dir = fresh_dir();
+    pd_store *st = pd_store_open(dir, PD_STORE_FSYNC, NULL);
+    UNIT_CHECK(st != NULL);
+    fio_fail_after(n);
+    for (int i = 0; st && i < scenario_count; i++) {
+      char *r = pd_store_exec(st, scenario_commands[i], strlen(scenario_commands[i]));
+      applied[i] = is_ok(r);
+      pd_string_free(r);
+      if (i % 5 == 4) pd_store_checkpoint(st); /* may fail: the journal keeps everything */
+    }
+    fio_fail_after(0);
+    pd_store_close(st);
+    char *want = reference(applied);
+    pd_store_report rep;
+    char *got = reopen_snapshot(dir, &rep);
+    UNIT_CHECK(got && want && strcmp(got, want) == 0);
+    if (!got || !want || strcmp(got, want) != 0)
+      fprintf(stderr, "  write %ld: %s\n", n, got ? "shop differs" : rep.message);
+    free(got);
+    free(want);
+    rm_rf(dir);
+    free(dir);
+  }
+}
+
+static void store_failed_allocations(void) {
+  UNIT_TEST("store: an allocation fails while opening: NULL, nothing leaks, it opens after");
+  char *dir = fresh_dir();
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  for (int i = 0; st && i < scenario_count; i++) {
+    pd_string_free(pd_store_exec(st, scenario_commands[i], strlen(scenario_commands[i])));
+    if (i == scenario_count / 2) pd_store_checkpoint(st);
+  }
+  pd_store_close(st);
+  int opened = 0;
+  for (long n = 1; n < 200000 && !opened; n++) {
+    pd_alloc_fail_after(n);
+    st = pd_store_open(dir, 0, NULL);
+    pd_alloc_fail_after(0);
+    if (st) {
+      opened = 1;
+      pd_store_close(st);
+    }
+  }
+  UNIT_CHECK(opened);
+  rm_rf(dir);
+  free(dir);
+}
+
+void suite_store(void) {
+  store_roundtrip();
+  store_failed_writes();
+  store_failed_allocations();
+}
