@@ -147,8 +147,15 @@ unit: build/asan/run_unit
 build/native/bench: $(call obj,native,bench/bench.c) build/native/libpackdesk.a
 	$(CC) $(NATIVE_OPT) -o $@ $^
 
-bench: build/native/bench wasm
+build/native/bench_store: $(call obj,native,bench/bench_store.c) build/native/libpackdesk.a
+	$(CC) $(NATIVE_OPT) -o $@ $^
+
+build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/native/libpackdesk.a
+	$(CC) $(NATIVE_OPT) -o $@ $^
+
+bench: build/native/bench build/native/bench_store build/native/bench_journal wasm
 	node bench/run.mjs
+	node bench/run-store.mjs
 
 # ---- demo -----------------------------------------------------------------------------------
 run:

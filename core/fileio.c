@@ -13,9 +13,11 @@
 
 static long fail_countdown = 0;
 static long op_count = 0;
+static unsigned long long bytes_written = 0; /* for the benchmarks: bytes per command */
 
 void fio_fail_after(long n) { fail_countdown = n > 0 ? n : 0; }
 long fio_op_count(void) { return op_count; }
+unsigned long long fio_bytes_written(void) { return bytes_written; }
 
 static int injected_failure(void) {
   op_count++;
@@ -42,6 +44,7 @@ int fio_write_all(int fd, const void *buf, size_t n) {
     }
     p += w;
     n -= (size_t)w;
+    bytes_written += (unsigned long long)w;
   }
   return 0;
 }

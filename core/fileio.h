@@ -22,5 +22,6 @@ int fio_read_file(const char *path, unsigned char **buf, size_t *n);
 /* Test hook: the Nth write or fsync from now fails (1 = the next); 0 disables. */
 void fio_fail_after(long n);
 long fio_op_count(void); /* writes and fsyncs made so far (for fault-injection loops) */
+unsigned long long fio_bytes_written(void); /* bytes written so far (for the benchmarks) */
 
 #endif

@@ -301,6 +301,19 @@ static void commit_orders(pd_shop *s, shop_txn *t) {
   t->orders.len = 0;
 }
 
+/* The console lists the newest notifications; keeping every one would grow the shop file with
+ * every order. Past 2 × NOTES_KEPT, the oldest drop out (read or not), back to NOTES_KEPT. */
+static void forget_old_notes(pd_shop *s) {
+  if (s->notes.len <= 2 * NOTES_KEPT) return;
+  size_t drop = s->notes.len - NOTES_KEPT;
+  for (size_t i = 0; i < drop; i++) {
+    s->unread_notes -= !s->notes.items[i].read;
+    pd_free(s->notes.items[i].order_id);
+  }
+  memmove(s->notes.items, s->notes.items + drop, NOTES_KEPT * sizeof *s->notes.items);
+  s->notes.len = NOTES_KEPT;
+}
+
 static void commit_messages(pd_shop *s, shop_txn *t) {
   for (size_t i = 0; i < t->outbox.len; i++) {
     t->outbox.items[i].id = s->next_outbox_id++;
@@ -313,6 +326,7 @@ static void commit_messages(pd_shop *s, shop_txn *t) {
     s->unread_notes++;
   }
   t->notes.len = 0;
+  forget_old_notes(s);
   for (size_t a = 0; a < t->acked.len; a++) {
     size_t keep = 0;
     for (size_t i = 0; i < s->outbox.len; i++) {

@@ -51,6 +51,9 @@ typedef struct {
 #define ORDER_PAGE 64u
 #define OP_PAGE 256u
 
+/* Notifications kept: the newest NOTES_KEPT, at most twice that between trims. */
+#define NOTES_KEPT 1000u
+
 /* Counters behind `metrics`, kept exact by adding each committed order's delta. */
 typedef struct {
   int64_t paid;              /* orders that were ever paid */

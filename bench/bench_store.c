@@ -1,0 +1,143 @@
+/*
+ * bench_store.c: what saving costs as a shop grows. For a shop of N orders (1,000 and
+ * 100,000) kept in a store: the cost of each command that changes an order (journal append,
+ * checkpoints included, as they fall), the bytes written per command, and the time to open
+ * the store again (snapshot pages + journal tail). Printed as JSON lines for bench/run.mjs.
+ * Usage: bench_store [N...]   (stores under /tmp, removed afterwards)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "packdesk.h"
+
+#define T0 1764230400000LL
+enum { WORK_ORDERS = 8000 }; /* orders confirmed in the timed part: 2 commands each */
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void rm_rf(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[4096];
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  if (d) closedir(d);
+  rmdir(dir);
+}
+
+static void run(pd_store *st, const char *req) {
+  char *r = pd_store_exec(st, req, strlen(req));
+  if (!r || strncmp(r, "{\"ok\":true", 10) != 0) {
+    fprintf(stderr, "bench_store: %s\n -> %s\n", req, r ? r : "NULL");
+    exit(1);
+  }
+  pd_string_free(r);
+}
+
+/* Acknowledges a page of the outbox (ids are consecutive: list the first and last); returns
+ * how many were acknowledged. */
+static long ack_page(pd_store *st, long long at) {
+  char req[128];
+  snprintf(req, sizeof req, "{\"cmd\":\"outbox.list\",\"at\":%lld}", at);
+  char *r = pd_store_exec(st, req, strlen(req));
+  const char *p = r ? strstr(r, "\"id\":") : NULL;
+  long first = p ? atol(p + 5) : 0, last = first;
+  for (; p; p = strstr(p + 1, "\"id\":")) last = atol(p + 5);
+  pd_string_free(r);
+  if (!first) return 0;
+  size_t cap = (size_t)(last - first + 1) * 12 + 64, len;
+  char *ack = malloc(cap);
+  len = (size_t)snprintf(ack, cap, "{\"cmd\":\"outbox.ack\",\"at\":%lld,\"ids\":[", at);
+  for (long id = first; id <= last; id++) len += (size_t)snprintf(ack + len, cap - len, "%s%ld", id > first ? "," : "", id);
+  snprintf(ack + len, cap - len, "]}");
+  run(st, ack);
+  free(ack);
+  return last - first + 1;
+}
+
+/* Acknowledges every message in the outbox, as the sync server does when it sends them. */
+static void ack_outbox(pd_store *st, long long at) {
+  while (ack_page(st, at) > 0) {
+  }
+}
+
+/* Runs the timed work on orders [from, to): line.check + confirm each; returns ms. */
+static double confirm_range(pd_store *st, long from, long to, long long *at) {
+  char req[256];
+  double t0 = now_ms();
+  for (long i = from; i < to; i++) {
+    snprintf(req, sizeof req, "{\"cmd\":\"line.check\",\"at\":%lld,\"order_id\":\"O%ld\",\"line_id\":\"L1\",\"result\":\"ok\"}", (*at)++, i);
+    run(st, req);
+    snprintf(req, sizeof req, "{\"cmd\":\"order.confirm\",\"at\":%lld,\"order_id\":\"O%ld\"}", (*at)++, i);
+    run(st, req);
+  }
+  return now_ms() - t0;
+}
+
+static void bench(long n) {
+  char tmpl[] = "/tmp/pdbench-XXXXXX", req[1024];
+  char *dir = mkdtemp(tmpl);
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  long long at = T0;
+  for (long i = 0; i < n; i++) {
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"O%ld\",\"placed_at\":%lld,"
+             "\"paid_at\":%lld,\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-%ld\","
+             "\"name\":\"Product %ld\",\"quantity\":1,\"unit_price\":150000}],\"buyer\":{\"name\":"
+             "\"Buyer %ld\",\"phone\":\"+84 900 000 %03ld\",\"address\":\"%ld Le Loi\",\"region\":"
+             "\"Ho Chi Minh\"}}}", at, i, at, at, i % 500, i % 500, i, i % 1000, i);
+    run(st, req);
+    at++;
+    if (i % 1000 == 999) { /* the sync server takes the new-order e-mails as it goes */
+      ack_outbox(st, at++);
+    }
+  }
+  pd_store_checkpoint(st);
+  /* The timed part: the newest orders are confirmed, as a seller works through new ones;
+   * half saved through the store, half (the same kind of work) applied without saving. The
+   * difference is what saving costs; checkpoints fall inside it as they come. */
+  long work = n < WORK_ORDERS ? n : WORK_ORDERS, half = work / 2;
+  unsigned long long bytes0 = fio_bytes_written();
+  double saved_ms = confirm_range(st, n - work, n - half, &at);
+  double c0 = now_ms();
+  pd_store_checkpoint(st); /* the window ends on a checkpoint, at every size alike */
+  saved_ms += now_ms() - c0;
+  double bytes = (double)(fio_bytes_written() - bytes0) / (2.0 * (double)half);
+  pd_set_journal(pd_store_shop(st), NULL, NULL);
+  double unsaved_ms = confirm_range(st, n - half, n, &at);
+  double save_us = (saved_ms - unsaved_ms) * 1000.0 / (2.0 * (double)half);
+  double cmd_us = unsaved_ms * 1000.0 / (2.0 * (double)half);
+  pd_store_close(st);
+  double t1 = now_ms();
+  pd_store_report rep;
+  st = pd_store_open(dir, 0, &rep);
+  double open_ms = now_ms() - t1;
+  printf("{\"orders\":%ld,\"command_us\":%.2f,\"save_us_per_command\":%.2f,"
+         "\"bytes_per_command\":%.0f,\"open_ms\":%.1f,\"opened_orders\":%llu,\"replayed\":%llu}\n",
+         n, cmd_us, save_us, bytes, open_ms, rep.orders, rep.replayed);
+  fflush(stdout);
+  pd_store_close(st);
+  if (getenv("KEEP")) printf("kept %s\n", dir); else rm_rf(dir);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    bench(1000);
+    bench(100000);
+  }
+  for (int i = 1; i < argc; i++) bench(atol(argv[i]));
+  return 0;
+}

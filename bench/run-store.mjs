@@ -1,0 +1,31 @@
+// run-store.mjs: the storage half of `make bench`: what saving costs as a shop grows (1k vs
+// 100k orders, side by side, with the ratio), how long a store takes to open, and the journal's
+// append cost. Adds the figures to build/bench/results.json under "store".
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const out = execFileSync(path.join(ROOT, 'build/native/bench_store'), ['1000', '100000'], { encoding: 'utf8' });
+const [small, large] = out.trim().split('\n').map((l) => JSON.parse(l));
+const ratio = (k) => (small[k] > 0 ? large[k] / small[k] : NaN);
+
+const rows = [
+  ['save per command (µs, checkpoints included)', small.save_us_per_command, large.save_us_per_command, ratio('save_us_per_command')],
+  ['bytes written per command', small.bytes_per_command, large.bytes_per_command, ratio('bytes_per_command')],
+  ['the command itself, unsaved (µs)', small.command_us, large.command_us, ratio('command_us')],
+  ['open the store (ms): snapshot + journal tail', small.open_ms, large.open_ms, ratio('open_ms')],
+];
+console.log('\n| storage, native                               |   1k orders | 100k orders | 100k / 1k |');
+console.log('|-----------------------------------------------|------------:|------------:|----------:|');
+for (const [label, a, b, r] of rows)
+  console.log(`| ${label.padEnd(45)} | ${a.toFixed(1).padStart(11)} | ${b.toFixed(1).padStart(11)} | ${r.toFixed(2).padStart(9)} |`);
+
+const journal = execFileSync(path.join(ROOT, 'build/native/bench_journal'), { encoding: 'utf8' });
+console.log(`\n${journal.trim()}`);
+
+const file = path.join(ROOT, 'build/bench/results.json');
+const results = JSON.parse(readFileSync(file, 'utf8'));
+results.store = { small, large, journal };
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
