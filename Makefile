@@ -28,15 +28,18 @@ ASAN_OPT   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefine
 WASM_OPT   := -O2
 
 WASM_EXPORTS := $(shell paste -sd, wasm/exports.txt 2>/dev/null)
+# The store (wasm/packdesk-store.mjs) keeps its files in an IDBFS mount: the file system is
+# forced in (nothing in C would pull it), and FS/IDBFS are exported so JS can mount, sync and
+# guard IDBFS's reconcile (PLATFORM.md lists the 3.1.6 bugs it works around).
 WASM_LDFLAGS := -sMODULARIZE -sEXPORT_NAME=createPackdesk -sALLOW_MEMORY_GROWTH \
   -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS) \
-  -sEXPORTED_RUNTIME_METHODS=stringToUTF8,UTF8ToString,lengthBytesUTF8 \
-  -sENVIRONMENT=web,worker,node -sFILESYSTEM=0 \
+  -sEXPORTED_RUNTIME_METHODS=stringToUTF8,UTF8ToString,lengthBytesUTF8,FS,IDBFS \
+  -sENVIRONMENT=web,worker,node -sFORCE_FILESYSTEM=1 -lidbfs.js \
   -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
 
 obj = $(patsubst %.c,build/$(1)/obj/%.o,$(2))
 
-.PHONY: all native asan musl wasm test unit bench run clean help cjson
+.PHONY: all native asan musl wasm test unit bench run clean help cjson fuzz fuzz-build
 all: native asan musl wasm
 
 help:
@@ -120,13 +123,15 @@ build/wasm/package.json:
 # Runs every suite even when one fails, then prints one summary line and fails if anything did.
 test:
 	scripts/setup.sh
-	$(MAKE) --no-print-directory -j$$(nproc) all build/native/bench
+	$(MAKE) --no-print-directory -j$$(nproc) all build/native/bench fuzz-build
 	@set +e; \
 	echo "== unit tests (ASan+UBSan) =="; \
 	build/asan/run_unit 2>&1 | tee build/unit.log; unit_rc=$${PIPESTATUS[0]}; \
 	echo "== scenario and CLI tests (node --test) =="; \
 	node --test --test-reporter=spec --test-reporter-destination=stdout \
 	  --test-reporter=tap --test-reporter-destination=build/node-tests.tap tests/; node_rc=$$?; \
+	echo "== fuzzing, $(FUZZ_TEST_SECONDS) s a target (make fuzz runs longer) =="; \
+	scripts/fuzz.sh $(FUZZ_TEST_SECONDS); fuzz_rc=$$?; \
 	unit_line=$$(grep -Eo '[0-9]+ passed, [0-9]+ failed' build/unit.log | tail -n 1); \
 	node_pass=$$(grep -Eo '^# pass [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
 	node_fail=$$(grep -Eo '^# fail [0-9]+' build/node-tests.tap | grep -Eo '[0-9]+$$'); \
@@ -137,8 +142,9 @@ test:
 	  unit_line="$$unit_line; see build/unit.log)"; fi; \
 	echo "unit: $$unit_line"; \
 	echo "node: $${node_pass:-0} passed, $${node_fail:-?} failed"; \
-	if [ $$unit_rc -eq 0 ] && [ $$node_rc -eq 0 ]; then echo "make test: PASS"; \
-	else echo "make test: FAIL (unit exit $$unit_rc, node exit $$node_rc)"; exit 1; fi
+	echo "fuzz: $$([ $$fuzz_rc -eq 0 ] && echo 'no crash' || echo 'CRASH, see build/fuzz/')"; \
+	if [ $$unit_rc -eq 0 ] && [ $$node_rc -eq 0 ] && [ $$fuzz_rc -eq 0 ]; then echo "make test: PASS"; \
+	else echo "make test: FAIL (unit exit $$unit_rc, node exit $$node_rc, fuzz exit $$fuzz_rc)"; exit 1; fi
 
 unit: build/asan/run_unit
 	build/asan/run_unit
@@ -156,6 +162,26 @@ build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/nativ
 bench: build/native/bench build/native/bench_store build/native/bench_journal wasm
 	node bench/run.mjs
 	node bench/run-store.mjs
+
+# ---- fuzz -----------------------------------------------------------------------------------
+# libFuzzer targets (clang): the protocol entry, the marketplace importer, the store reader.
+FUZZ_CC    := clang
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 30
+FUZZ_LIB_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(findstring third_party,$<),-w,) -Icore -Ithird_party/cjson -c $< -o $@
+
+build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+
+fuzz-build: build/fuzz/fuzz_exec build/fuzz/fuzz_import build/fuzz/fuzz_store native
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # ---- demo -----------------------------------------------------------------------------------
 run:

@@ -175,3 +175,8 @@ void *idmap_remove(idmap *m, const char *key) {
   }
   return value;
 }
+
+void idmap_each(const idmap *m, void (*fn)(void *value, void *ud), void *ud) {
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i].key && m->slots[i].key != IDMAP_TOMBSTONE) fn(m->slots[i].value, ud);
+}

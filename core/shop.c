@@ -40,17 +40,18 @@ static void product_free(product *p) {
   if (p) pd_free(p->sku);
 }
 
-/* Calls fn on every value of an idmap (the map itself is left to the caller). */
-static void idmap_each(idmap *m, void (*fn)(void *)) {
-  for (size_t i = 0; i < m->cap; i++)
-    if (m->slots[i].key && m->slots[i].value && idmap_get(m, m->slots[i].key) == m->slots[i].value)
-      fn(m->slots[i].value);
+static void free_order_value(void *v, void *ud) {
+  (void)ud;
+  order_free(v);
 }
-
-static void free_order_value(void *v) { order_free(v); }
 static void free_product_value(void *v) {
   product_free(v);
   pd_free(v);
+}
+
+static void free_product_entry(void *v, void *ud) {
+  (void)ud;
+  free_product_value(v);
 }
 static void free_op_value(void *v) {
   applied_op *op = v;
@@ -62,8 +63,8 @@ static void free_op_value(void *v) {
 
 void pd_shop_free(pd_shop *s) {
   if (!s) return;
-  idmap_each(&s->orders, free_order_value);
-  idmap_each(&s->products, free_product_value);
+  idmap_each(&s->orders, free_order_value, NULL);
+  idmap_each(&s->products, free_product_entry, NULL);
   for (size_t i = 0; i < s->op_list.len; i++) free_op_value(s->op_list.items[i]);
   pd_free(s->by_seq.items);
   pd_free(s->op_list.items);
@@ -236,7 +237,7 @@ static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
 }
 
 int shop_load_order(pd_shop *s, order *o) {
-  if (o->seq == 0 || o->seq > (uint64_t)1 << 40 || idmap_get(&s->orders, o->id)) return -1;
+  if (o->seq == 0 || o->seq > SHOP_MAX_SEQ || idmap_get(&s->orders, o->id)) return -1;
   if (o->seq >= s->next_seq) s->next_seq = o->seq + 1;
   if (idmap_reserve(&s->orders, 1) || reserve_pages(s, 0, 0)) return -1;
   if (s->by_seq.items[o->seq]) return -1; /* two orders with one seq: not a file of ours */
@@ -248,7 +249,7 @@ int shop_load_order(pd_shop *s, order *o) {
 }
 
 int shop_load_op(pd_shop *s, applied_op *op) {
-  if (op->seq == 0 || op->seq > (uint64_t)1 << 40 || idmap_get(&s->ops, op->op)) return -1;
+  if (op->seq == 0 || op->seq > SHOP_MAX_SEQ || idmap_get(&s->ops, op->op)) return -1;
   if (op->seq >= s->next_op_seq) s->next_op_seq = op->seq + 1;
   if (idmap_reserve(&s->ops, 1) || reserve_pages(s, 0, 0)) return -1;
   if (s->op_list.items[op->seq]) return -1;

@@ -51,6 +51,10 @@ typedef struct {
 #define ORDER_PAGE 64u
 #define OP_PAGE 256u
 
+/* The largest seq a stored order or operation may carry (16M): what a file claims beyond it
+ * is damage, not a reason to allocate gigabytes. */
+#define SHOP_MAX_SEQ ((uint64_t)1 << 24)
+
 /* Notifications kept: the newest NOTES_KEPT, at most twice that between trims. */
 #define NOTES_KEPT 1000u
 

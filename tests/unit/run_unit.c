@@ -17,6 +17,7 @@ void suite_faults(void);
 void suite_determinism(void);
 void suite_journal(void);
 void suite_store(void);
+void suite_store_regressions(void);
 
 static const struct {
   const char *name;
@@ -29,6 +30,7 @@ static const struct {
     {"faults", suite_faults},
     {"journal", suite_journal},
     {"store", suite_store},
+    {"store regressions", suite_store_regressions},
 };
 
 int main(void) {

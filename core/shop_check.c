@@ -1,0 +1,70 @@
+/* shop_check.c: the shop's invariants, recomputed (see shop_check.h). O(orders). */
+#include "shop_check.h"
+
+#include <string.h>
+
+#include "shop.h"
+
+static int key_before(const index_node *a, const index_node *b) {
+  return a->key < b->key || (a->key == b->key && a->seq < b->seq);
+}
+
+/* The index is in order, holds `count` nodes, and each node's key is its order's. */
+static const char *check_index(const pd_index *ix, size_t member, int which) {
+  size_t n = 0;
+  const index_node *prev = NULL;
+  for (const index_node *node = index_first(ix); node; node = index_next(node), n++) {
+    const order *o = (const order *)(const void *)((const char *)node - member);
+    if (prev && !key_before(prev, node)) return "an index is out of order";
+    if (node->seq != o->seq) return "an index node carries another order's seq";
+    if (node->key != (which == 2 ? o->next_event : o->urgency)) return "an index key is stale";
+    prev = node;
+  }
+  return n == ix->count ? NULL : "an index count is wrong";
+}
+
+const char *shop_check(const pd_shop *s) {
+  size_t in_stages = 0, timed = 0;
+  shop_metrics m;
+  memset(&m, 0, sizeof m);
+  for (int st = 0; st < STAGE_COUNT; st++) {
+    const char *why = check_index(&s->by_stage[st], offsetof(order, stage_node), 0);
+    if (why) return why;
+    for (const index_node *n = index_first(&s->by_stage[st]); n; n = index_next(n))
+      if (PD_CONTAINER(n, order, stage_node)->stage != (order_stage)st)
+        return "an order is indexed under another stage";
+    in_stages += s->by_stage[st].count;
+  }
+  const char *why = check_index(&s->all, offsetof(order, all_node), 1);
+  if (!why) why = check_index(&s->timed, offsetof(order, tick_node), 2);
+  if (why) return why;
+  if (in_stages != s->orders.len || s->all.count != s->orders.len)
+    return "the stage indexes and the order map disagree";
+  for (size_t seq = 0; seq < s->by_seq.len; seq++) {
+    const order *o = s->by_seq.items[seq];
+    if (!o) continue;
+    if (o->seq != seq) return "an order sits at another seq in the pages";
+    if (idmap_get(&s->orders, o->id) != o) return "an order of the pages is not in the map";
+    if (!index_contains(&o->stage_node) || !index_contains(&o->all_node))
+      return "an order is missing from an index";
+    if ((o->next_event != PD_NEVER) != index_contains(&o->tick_node))
+      return "an order's timed event and the timed index disagree";
+    timed += o->next_event != PD_NEVER;
+    order copy = *o;
+    shop_rekey(&copy);
+    if (copy.urgency != o->urgency || copy.next_event != o->next_event)
+      return "an order's index keys are not what its deadlines say";
+    m.paid += o->paid_at != 0;
+    m.dispatch_decided += o->shipped_at != 0 || o->deadlines[DL_SHIP_BY].state == DL_MISSED;
+    m.late_dispatch += (o->flags & FLAG_LATE_DISPATCH) != 0;
+    m.seller_cancelled += o->stage == STAGE_CANCELLED && o->seller_fault_cancel;
+    m.delivered += o->delivered_at != 0;
+    m.delivered_on_time += o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY);
+  }
+  if (timed != s->timed.count) return "the timed index holds orders it should not";
+  if (memcmp(&m, &s->metrics, sizeof m) != 0) return "the metrics differ from a recount";
+  size_t unread = 0;
+  for (size_t i = 0; i < s->notes.len; i++) unread += !s->notes.items[i].read;
+  if (unread != s->unread_notes) return "the unread count differs from the notifications";
+  return NULL;
+}
