@@ -1,6 +1,7 @@
 /* order.c: the order's memory: creation, deep copy, appenders and the names of its enums. */
 #include "order.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,12 +43,8 @@ void order_free(order *o) {
                       &o->shipping_point, &o->handover_note, &o->cancel_reason};
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) pd_free(*strings[i]);
   for (size_t i = 0; i < o->lines.len; i++) line_free(&o->lines.items[i]);
-  for (size_t i = 0; i < o->checklist.len; i++) pd_free(o->checklist.items[i].item);
   for (size_t i = 0; i < o->requests.len; i++) request_free(&o->requests.items[i]);
-  for (size_t i = 0; i < o->timeline.len; i++) {
-    pd_free(o->timeline.items[i].event);
-    pd_free(o->timeline.items[i].detail);
-  }
+  for (size_t i = 0; i < o->timeline.len; i++) pd_free(o->timeline.items[i].detail);
   pd_free(o->lines.items);
   pd_free(o->checklist.items);
   pd_free(o->requests.items);
@@ -134,11 +131,8 @@ order *order_clone(const order *o) {
   if (alloc_items((void **)&c->checklist.items, &c->checklist.cap, o->checklist.len,
                   sizeof(checklist_item)))
     goto fail;
-  for (; c->checklist.len < o->checklist.len; c->checklist.len++) {
-    checklist_item *d = &c->checklist.items[c->checklist.len];
-    *d = o->checklist.items[c->checklist.len];
-    if (dup_into(&d->item, o->checklist.items[c->checklist.len].item)) goto fail;
-  }
+  if (o->checklist.len) memcpy(c->checklist.items, o->checklist.items, o->checklist.len * sizeof(checklist_item));
+  c->checklist.len = o->checklist.len;
 
   if (alloc_items((void **)&c->requests.items, &c->requests.cap, o->requests.len,
                   sizeof(order_request)))
@@ -154,12 +148,8 @@ order *order_clone(const order *o) {
     const timeline_entry *s = &o->timeline.items[c->timeline.len];
     timeline_entry *d = &c->timeline.items[c->timeline.len];
     d->at = s->at;
-    d->event = d->detail = NULL;
-    if (dup_into(&d->event, s->event) || dup_into(&d->detail, s->detail)) {
-      pd_free(d->event);
-      pd_free(d->detail);
-      goto fail;
-    }
+    d->event = s->event;
+    if (dup_into(&d->detail, s->detail)) goto fail;
   }
 
   if (alloc_items((void **)&c->issues.items, &c->issues.cap, o->issues.len, sizeof(order_issue)))
@@ -192,13 +182,11 @@ int order_add_timeline(order *o, pd_ms at, const char *event, const char *detail
   if (VEC_GROW(o->timeline)) return -1;
   timeline_entry *t = &o->timeline.items[o->timeline.len];
   t->at = at;
-  t->event = pd_strdup(event);
+  t->event = order_timeline_event(event);
+  assert(t->event != NULL); /* a new event belongs in the vocabulary below */
+  if (!t->event) return -1;
   t->detail = detail ? pd_strdup(detail) : NULL;
-  if (!t->event || (detail && !t->detail)) {
-    pd_free(t->event);
-    pd_free(t->detail);
-    return -1;
-  }
+  if (detail && !t->detail) return -1;
   o->timeline.len++;
   return 0;
 }
@@ -208,7 +196,9 @@ int order_add_checklist(order *o, const char *item) {
   if (VEC_GROW(o->checklist)) return -1;
   checklist_item *c = &o->checklist.items[o->checklist.len];
   c->confirmed = 0;
-  if (!(c->item = pd_strdup(item))) return -1;
+  c->item = order_checklist_item(item);
+  assert(c->item != NULL);
+  if (!c->item) return -1;
   o->checklist.len++;
   return 0;
 }
@@ -311,3 +301,23 @@ const char *class_name(unsigned class_bit) {
     default: return "?";
   }
 }
+
+static const char *const timeline_events[] = {
+    "placed", "paid", "line_checked", "confirmed", "cancelled", "request_opened",
+    "request_answered", "request_extended", "packed_unit", "unpacked", "checklist_confirmed",
+    "packed", "handover_set", "label_printed", "shipped", "complaint_filed", "picked_up",
+    "dropped_off", "in_transit", "delivery_failed", "delivered", "damaged", "lost",
+    "refund_submitted", "issue_resolved", "message_sent", "late_dispatch", "pickup_overdue",
+    "dropoff_overdue", "late_delivery", "completed", "marketplace_update", NULL};
+
+static const char *const checklist_items[] = {"no_promo_inserts", "protective_packaging", "sharp",
+                                              "liquid", "fragile", NULL};
+
+static const char *intern(const char *const *vocabulary, const char *word) {
+  for (; *vocabulary; vocabulary++)
+    if (strcmp(*vocabulary, word) == 0) return *vocabulary;
+  return NULL;
+}
+
+const char *order_timeline_event(const char *event) { return intern(timeline_events, event); }
+const char *order_checklist_item(const char *item) { return intern(checklist_items, item); }

@@ -97,7 +97,7 @@ typedef struct {
 
 typedef struct {
   pd_ms at;
-  char *event;  /* a stable code: "placed", "paid", "confirmed", "picked_up", ... */
+  const char *event; /* a stable code from order.c's vocabulary: "placed", "paid", ... */
   char *detail; /* for a person; never buyer PII (S1) */
 } timeline_entry;
 
@@ -111,7 +111,7 @@ typedef struct {
 } order_issue;
 
 typedef struct {
-  char *item;    /* "no_promo_inserts", "protective_packaging", "fragile", ... */
+  const char *item; /* from order.c's vocabulary: "no_promo_inserts", "fragile", ... */
   int confirmed;
 } checklist_item;
 
@@ -178,6 +178,7 @@ order *order_clone(const order *o);
 
 /* Appenders: 0 on success, -1 when out of memory (the order is then unchanged). */
 int order_add_line(order *o, const order_line *src);              /* copies the strings */
+/* event must be in the timeline vocabulary (order_timeline_event), item in the checklist's. */
 int order_add_timeline(order *o, pd_ms at, const char *event, const char *detail);
 int order_add_checklist(order *o, const char *item);
 int order_add_issue(order *o, issue_kind kind, pd_ms at);
@@ -188,6 +189,11 @@ order_request *order_find_request(order *o, const char *request_id);
 checklist_item *order_find_checklist(order *o, const char *item);
 /* Opens, closes or replaces a string field: 0, or -1 when out of memory (field unchanged). */
 int order_set_string(char **field, const char *value);
+
+/* The vocabulary's own (static) copy of a timeline event or checklist item; NULL if unknown.
+ * Orders point at these instead of owning copies: fewer allocations per order, per clone. */
+const char *order_timeline_event(const char *event);
+const char *order_checklist_item(const char *item);
 
 const char *stage_name(order_stage s);
 int stage_from_name(const char *name); /* -1 when unknown */

@@ -93,6 +93,21 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
     count_ = (r)->failed ? 0 : n_;                                              \
   } while (0)
 
+/* A word of the order's vocabulary, as its static copy; anything else fails the reader. */
+static const char *read_word(bytes_reader *r, const char *(*intern_word)(const char *)) {
+  char buf[65];
+  uint32_t n = br_below(r, sizeof buf);
+  if (!r->failed && n <= r->len - r->pos) {
+    memcpy(buf, r->data + r->pos, n);
+    buf[n] = '\0';
+    r->pos += n;
+    const char *word = intern_word(buf);
+    if (word) return word;
+  }
+  r->failed = 1;
+  return NULL;
+}
+
 static void read_line(bytes_reader *r, order_line *l) {
   l->id = br_str(r, STR_MAX);
   l->sku_id = br_str(r, STR_MAX);
@@ -150,9 +165,8 @@ order *snapshot_read_order(bytes_reader *r) {
   READ_VEC(r, o->checklist);
   for (size_t i = 0; i < count_; i++) {
     checklist_item *c = &o->checklist.items[o->checklist.len++];
-    c->item = br_str(r, STR_MAX);
+    c->item = read_word(r, order_checklist_item);
     c->confirmed = (int)br_below(r, 2);
-    if (!c->item) r->failed = 1;
   }
   READ_VEC(r, o->requests);
   for (size_t i = 0; i < count_; i++) {
@@ -172,9 +186,8 @@ order *snapshot_read_order(bytes_reader *r) {
   for (size_t i = 0; i < count_; i++) {
     timeline_entry *t = &o->timeline.items[o->timeline.len++];
     t->at = br_i64(r);
-    t->event = br_str(r, STR_MAX);
+    t->event = read_word(r, order_timeline_event);
     t->detail = br_str(r, STR_MAX);
-    if (!t->event) r->failed = 1;
   }
   READ_VEC(r, o->issues);
   for (size_t i = 0; i < count_; i++) {
