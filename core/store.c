@@ -310,28 +310,27 @@ static int gens_fit(uint64_t **items, size_t *glen, size_t *cap, size_t len) {
   return 0;
 }
 
-/* Removes the files of pages rewritten at `gen` that an older generation held. */
+/* For each page rewritten at `gen`: removes the file an older generation held, records the
+ * new generation, and clears the page's dirty flag. */
+static void supersede(pd_store *st, const char *kind, uint8_t *dirty, size_t pages, uint64_t *gens,
+                      uint64_t gen) {
+  char path[4096];
+  for (size_t p = 0; p < pages; p++) {
+    if (!dirty[p]) continue;
+    if (gens[p]) {
+      path_of(st, path, sizeof path, kind, (long)p, gens[p]);
+      unlink(path);
+    }
+    gens[p] = gen;
+    dirty[p] = 0;
+  }
+}
+
 static void remove_superseded(pd_store *st, uint64_t gen, uint64_t old_shop_gen) {
   char path[4096];
   pd_shop *s = st->shop;
-  for (size_t p = 0; p < s->dirty_orders.len; p++)
-    if (s->dirty_orders.items[p]) {
-      if (st->order_gens.items[p]) {
-        path_of(st, path, sizeof path, "orders", (long)p, st->order_gens.items[p]);
-        unlink(path);
-      }
-      st->order_gens.items[p] = gen;
-      s->dirty_orders.items[p] = 0;
-    }
-  for (size_t p = 0; p < s->dirty_ops.len; p++)
-    if (s->dirty_ops.items[p]) {
-      if (st->op_gens.items[p]) {
-        path_of(st, path, sizeof path, "ops", (long)p, st->op_gens.items[p]);
-        unlink(path);
-      }
-      st->op_gens.items[p] = gen;
-      s->dirty_ops.items[p] = 0;
-    }
+  supersede(st, "orders", s->dirty_orders.items, s->dirty_orders.len, st->order_gens.items, gen);
+  supersede(st, "ops", s->dirty_ops.items, s->dirty_ops.len, st->op_gens.items, gen);
   if (old_shop_gen) {
     path_of(st, path, sizeof path, "shop", -1, old_shop_gen);
     unlink(path);
