@@ -13,6 +13,7 @@
  * costs one journal append: what a shop has stored does not make it dearer.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct pd_store {
   uint64_t gen;                    /* generation of the current snapshot */
   uint64_t covered;                /* journal seq the snapshot covers */
   uint64_t replayed;               /* journal records applied by the last open */
+  uint64_t shop_gen;               /* generation of the shop file the manifest names */
   PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
   PD_VEC(uint64_t) op_gens;
   char err[320];
@@ -152,7 +154,7 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
   }
   st->gen = br_u64(&r);
   st->covered = br_u64(&r);
-  uint64_t shop_gen = br_u64(&r);
+  uint64_t shop_gen = st->shop_gen = br_u64(&r);
   int bad = load_gens(&r, &st->order_gens.items, &st->order_gens.len, &st->order_gens.cap) ||
             load_gens(&r, &st->op_gens.items, &st->op_gens.len, &st->op_gens.cap);
   pd_free(buf);
@@ -183,6 +185,33 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
     snprintf(rep->message, sizeof rep->message, "%s", st->err);
   }
   return 0;
+}
+
+/* Removes what a crash left behind: temporary files, and snapshot files of generations the
+ * manifest does not name (written by a checkpoint that never committed, or replaced by one
+ * that committed but was cut off before it could clean up). */
+static void sweep(pd_store *st) {
+  DIR *d = opendir(st->dir);
+  struct dirent *e;
+  char path[4096];
+  while (d && (e = readdir(d))) {
+    unsigned long page;
+    unsigned long long gen;
+    char tail;
+    const char *name = e->d_name;
+    size_t n = strlen(name);
+    int stale = n > 4 && strcmp(name + n - 4, ".tmp") == 0;
+    if (sscanf(name, "orders-%lu-%llu.pd%c", &page, &gen, &tail) == 3)
+      stale = page >= st->order_gens.len || st->order_gens.items[page] != gen;
+    else if (sscanf(name, "ops-%lu-%llu.pd%c", &page, &gen, &tail) == 3)
+      stale = page >= st->op_gens.len || st->op_gens.items[page] != gen;
+    else if (sscanf(name, "shop-%llu.pd%c", &gen, &tail) == 2)
+      stale = gen != st->shop_gen;
+    if (!stale) continue;
+    snprintf(path, sizeof path, "%s/%.255s", st->dir, name);
+    unlink(path);
+  }
+  if (d) closedir(d);
 }
 
 /* --- the journal, as the shop's journal hook --- */
@@ -234,6 +263,7 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     goto fail;
   }
   if (load_snapshot(st, rep, read_only)) goto fail;
+  if (!read_only) sweep(st);
   memset(&jrep, 0, sizeof jrep);
   if (journal_open(dir, st->covered + 1, read_only, replay_record, st, &st->jr, &jrep)) {
     if (rep) {
@@ -368,6 +398,7 @@ int pd_store_checkpoint(pd_store *st) {
   /* The new snapshot is safe: only now may what it replaces go. */
   remove_superseded(st, gen, st->gen);
   st->gen = gen;
+  st->shop_gen = gen;
   st->covered = covered;
   if (journal_roll(st->jr) == 0) journal_drop_before(st->jr, covered + 1);
   return 0;

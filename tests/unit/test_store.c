@@ -78,9 +78,16 @@ static void store_roundtrip(void) {
     }
   }
   pd_store_close(st);
+  /* What a crash can leave: a temporary file, a page of a checkpoint that never committed. */
+  char orphan[4096], tmp[4096];
+  snprintf(orphan, sizeof orphan, "%s/orders-0-999.pds", dir);
+  snprintf(tmp, sizeof tmp, "%s/manifest.pds.tmp", dir);
+  fclose(fopen(orphan, "w"));
+  fclose(fopen(tmp, "w"));
   char *got = reopen_snapshot(dir, &rep);
   UNIT_CHECK(got && want && strcmp(got, want) == 0);
   UNIT_CHECK(rep.orders == 3 && rep.damaged == 0);
+  UNIT_CHECK(access(orphan, F_OK) != 0 && access(tmp, F_OK) != 0); /* swept at the open */
   free(got);
   free(want);
   rm_rf(dir);
