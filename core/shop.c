@@ -224,15 +224,19 @@ static void metrics_apply(shop_metrics *m, const order *o, int64_t sign) {
  * operations, zero-filled, so that commit only stores into them. */
 static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
   size_t seq_len = (size_t)s->next_seq + orders, op_len = (size_t)s->next_op_seq + ops;
-  if (VEC_RESERVE(s->by_seq, seq_len - s->by_seq.len) ||
-      VEC_RESERVE(s->op_list, op_len - s->op_list.len) ||
-      VEC_RESERVE(s->dirty_orders, seq_len / ORDER_PAGE + 1 - s->dirty_orders.len) ||
-      VEC_RESERVE(s->dirty_ops, op_len / OP_PAGE + 1 - s->dirty_ops.len))
+  size_t order_pages = seq_len / ORDER_PAGE + 1, op_pages = op_len / OP_PAGE + 1;
+  /* Only the shortfall: a refused command may have grown these already (they stay grown). */
+#define SHORT(v, want) ((want) > (v).len ? (want) - (v).len : 0)
+  if (VEC_RESERVE(s->by_seq, SHORT(s->by_seq, seq_len)) ||
+      VEC_RESERVE(s->op_list, SHORT(s->op_list, op_len)) ||
+      VEC_RESERVE(s->dirty_orders, SHORT(s->dirty_orders, order_pages)) ||
+      VEC_RESERVE(s->dirty_ops, SHORT(s->dirty_ops, op_pages)))
     return -1;
+#undef SHORT
   while (s->by_seq.len < seq_len) s->by_seq.items[s->by_seq.len++] = NULL;
   while (s->op_list.len < op_len) s->op_list.items[s->op_list.len++] = NULL;
-  while (s->dirty_orders.len < seq_len / ORDER_PAGE + 1) s->dirty_orders.items[s->dirty_orders.len++] = 0;
-  while (s->dirty_ops.len < op_len / OP_PAGE + 1) s->dirty_ops.items[s->dirty_ops.len++] = 0;
+  while (s->dirty_orders.len < order_pages) s->dirty_orders.items[s->dirty_orders.len++] = 0;
+  while (s->dirty_ops.len < op_pages) s->dirty_ops.items[s->dirty_ops.len++] = 0;
   return 0;
 }
 

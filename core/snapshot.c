@@ -358,6 +358,10 @@ int snapshot_read_shop(bytes_reader *r, pd_shop *s) {
   s->next_outbox_id = br_u64(r);
   s->next_note_id = br_u64(r);
   s->next_op_seq = br_u64(r);
+  /* Counters beyond what a shop can hold are damage: they would size the page tables. */
+  if (s->next_seq == 0 || s->next_seq > SHOP_MAX_SEQ + 1 || s->next_op_seq == 0 ||
+      s->next_op_seq > SHOP_MAX_SEQ + 1)
+    r->failed = 1;
   if (r->failed || read_messages(r, s)) return -1;
   uint32_t n = br_below(r, ITEMS_MAX);
   if (r->failed || idmap_reserve(&s->products, n)) return -1;

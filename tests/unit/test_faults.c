@@ -104,7 +104,31 @@ static void faults_journal(void) {
   pd_shop_free(shop);
 }
 
+/* Regression: an import refused by the journal grew the page tables without adding an order;
+ * the next command computed a negative shortfall and answered OUT_OF_MEMORY. */
+static void faults_refused_import_then_command(void) {
+  UNIT_TEST("faults: a refused import leaves later commands working");
+  pd_shop *shop = pd_shop_new();
+  const char *a1 = scenario_commands[2], *c3 = scenario_commands[4];
+  char *r = pd_exec(shop, a1, strlen(a1));
+  pd_string_free(r);
+  pd_set_journal(shop, failing_journal, NULL);
+  r = pd_exec(shop, c3, strlen(c3));
+  UNIT_CHECK(r && strstr(r, "\"code\":\"STORAGE\""));
+  pd_string_free(r);
+  const char *check = "{\"cmd\":\"line.check\",\"at\":1764230400200,\"order_id\":\"A1\",\"line_id\":\"L1\",\"result\":\"ok\"}";
+  r = pd_exec(shop, check, strlen(check));
+  UNIT_CHECK(r && strstr(r, "\"code\":\"STORAGE\"")); /* the journal still fails: not OUT_OF_MEMORY */
+  pd_string_free(r);
+  pd_set_journal(shop, NULL, NULL);
+  r = pd_exec(shop, check, strlen(check));
+  UNIT_CHECK(r && strstr(r, "\"ok\":true"));
+  pd_string_free(r);
+  pd_shop_free(shop);
+}
+
 void suite_faults(void) {
   faults_per_command();
   faults_journal();
+  faults_refused_import_then_command();
 }

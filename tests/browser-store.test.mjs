@@ -1,0 +1,265 @@
+// browser-store.test.mjs: wasm/packdesk-store.mjs in headless Chromium, on real IndexedDB:
+// what a seller was told is saved survives a reload and a browser restart, a second tab follows
+// the writer without erasing its saves and takes over when it goes, and a failing IndexedDB
+// surfaces as a rejected `saved` and a 'save-failed' status instead of a hang.
+// Each test runs in its own fresh profile (launchPersistentContext on a new --user-data-dir).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, serveRepo } from './lib/browser.mjs';
+
+const AT = 1764230400000;
+const HOUR = 3600000;
+const importOrder = (id, sku) => ({
+  cmd: 'order.import', at: AT,
+  order: {
+    id, placed_at: AT, paid_at: AT, currency: 'VND',
+    lines: [{ id: 'L1', sku, name: 'Ao thun', quantity: 1, unit_price: 150000 }],
+    buyer: { name: 'Nguyen Van A', phone: '+84 912 345 678', address: '12 Le Loi, Q1', region: 'Ho Chi Minh' },
+    carrier: 'GHN',
+  },
+});
+const checkLine = (id) => ({ cmd: 'line.check', at: AT + HOUR, order_id: id, line_id: 'L1', result: 'ok' });
+const confirm = (id) => ({ cmd: 'order.confirm', at: AT + HOUR, order_id: id });
+// Two orders imported, one of them checked and confirmed.
+const SHOP = [importOrder('A1', 'SKU-1'), importOrder('A2', 'SKU-2'), checkLine('A1'), confirm('A1')];
+
+let server;
+before(async () => {
+  server = await serveRepo();
+});
+after(() => server.close());
+
+async function profile(t) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-chromium-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function launch(t, dir) {
+  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
+  t.after(() => context.close().catch(() => {}));
+  return context;
+}
+
+// A page of the test site with the store open; page.errors collects uncaught page errors.
+async function openPage(context, options = {}) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${server.origin}/tests/browser/store.html`);
+  await page.waitForFunction(() => window.pageReady);
+  page.opened = await page.evaluate((o) => window.openTestStore(o), options);
+  return page;
+}
+
+// The main process (the one without --type) of the Chromium this test started on `dir`, to
+// SIGKILL it as when the tab is killed or the battery dies.
+function browserPid(dir) {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const pids = ps.split('\n').filter((line) => line.includes(`--user-data-dir=${dir}`) && !line.includes('--type='))
+    .map((line) => Number.parseInt(line, 10));
+  assert.equal(pids.length, 1, `one browser process on ${dir}`);
+  return pids[0];
+}
+
+const apply = (page, requests) => page.evaluate((r) => window.apply(r), requests);
+const query = (page, request) => page.evaluate((r) => window.query(r), request);
+const statuses = (page) => page.evaluate(() => window.statuses);
+const stageOf = async (page, id) => {
+  const r = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: id });
+  return r.ok ? r.result.stage : r.error.code;
+};
+
+async function assertShop(page, expected) {
+  for (const [id, stage] of Object.entries(expected)) assert.equal(await stageOf(page, id), stage, `order ${id}`);
+  const stats = await query(page, { cmd: 'stats', at: AT + HOUR });
+  assert.equal(stats.result.orders, Object.values(expected).filter((s) => s !== 'NOT_FOUND').length);
+}
+
+async function reopen(page) {
+  await page.reload();
+  await page.waitForFunction(() => window.pageReady);
+  page.opened = await page.evaluate(() => window.openTestStore());
+}
+
+test('store: every saved command is there after a reload', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context);
+  assert.equal(page.opened.isWriter, true);
+  assert.equal(page.opened.report.orders, 0);
+
+  const run = await apply(page, SHOP);
+  assert.deepEqual(run.responses.map((r) => r.ok), [true, true, true, true]);
+  assert.deepEqual(run.saved, ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(await statuses(page), ['writer', 'saving', 'saved'], 'one burst, one save');
+  const q = await apply(page, [{ cmd: 'stats', at: AT + HOUR }]);
+  assert.deepEqual(q.saved, ['ok']);
+  assert.equal((await statuses(page)).length, 3, 'a query saves nothing');
+
+  const estimate = await page.evaluate(() => window.store.estimate());
+  assert.ok(estimate.usage > 0 && estimate.quota > estimate.usage, JSON.stringify(estimate));
+  assert.equal(await page.evaluate(() => window.store.persisted), null, 'asked only after a gesture');
+  await page.mouse.click(10, 10);
+  await page.waitForFunction(() => typeof window.store.persisted === 'boolean'); // headless: false
+
+  await reopen(page);
+  assert.equal(page.opened.report.orders, 2);
+  assert.equal(page.opened.report.replayed, 4);
+  await assertShop(page, { A1: 'confirmed', A2: 'awaiting_confirmation' });
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: killing the browser right after "saved" loses nothing', async (t) => {
+  const dir = await profile(t);
+  let context = await launch(t, dir);
+  let page = await openPage(context);
+  const pid = browserPid(dir);
+  assert.deepEqual((await apply(page, SHOP)).saved, ['ok', 'ok', 'ok', 'ok']);
+  process.kill(pid, 'SIGKILL'); // right after "saved": no unload, no flush, no graceful shutdown
+  await context.close().catch(() => {});
+
+  context = await launch(t, dir);
+  page = await openPage(context);
+  assert.equal(page.opened.report.orders, 2);
+  await assertShop(page, { A1: 'confirmed', A2: 'awaiting_confirmation' });
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: a second tab follows read-only, never erases the writer, and takes over when it goes', async (t) => {
+  const context = await launch(t, await profile(t));
+  const writer = await openPage(context);
+  const follower = await openPage(context);
+  assert.equal(writer.opened.isWriter, true);
+  assert.equal(follower.opened.isWriter, false);
+  assert.equal(follower.opened.status, 'read-only');
+
+  assert.deepEqual((await apply(writer, SHOP.slice(0, 2))).saved, ['ok', 'ok']);
+  await follower.waitForFunction(() => window.query({ cmd: 'stats', at: 1 }).result.orders === 2, null, { timeout: 5000 });
+
+  // (A change to an existing order comes first: after a refused import the core answers
+  // OUT_OF_MEMORY instead of STORAGE, a core bug reported separately; see shop.c reserve_pages.)
+  const refused = await apply(follower, [checkLine('A1'), importOrder('B1', 'SKU-9')]);
+  assert.deepEqual(refused.responses.map((r) => r.error?.code), ['STORAGE', 'STORAGE']);
+  assert.equal(await stageOf(follower, 'B1'), 'NOT_FOUND');
+  assert.deepEqual(await follower.evaluate(() => window.statuses), ['read-only'], 'a follower never saves');
+
+  assert.deepEqual((await apply(writer, SHOP.slice(2))).saved, ['ok', 'ok']);
+  await follower.waitForFunction(
+    () => window.query({ cmd: 'order.get', at: 1764234000000, order_id: 'A1' }).result.stage === 'confirmed',
+    null, { timeout: 5000 });
+
+  // Reloading the writer lets its lock go: the follower, queued first, takes over, and the
+  // reloaded tab follows. Both tabs did their thing: the first's saves are all there.
+  await reopen(writer);
+  assert.equal(writer.opened.isWriter, false);
+  await assertShop(writer, { A1: 'confirmed', A2: 'awaiting_confirmation', B1: 'NOT_FOUND' });
+  await follower.waitForFunction(() => window.store.isWriter, null, { timeout: 5000 });
+  assert.deepEqual(await statuses(follower), ['read-only', 'writer']);
+  assert.deepEqual((await apply(follower, [importOrder('B1', 'SKU-9')])).saved, ['ok']);
+  await writer.waitForFunction(() => window.query({ cmd: 'stats', at: 1 }).result.orders === 3, null, { timeout: 5000 });
+
+  // Closing the tab that writes now hands the lock back to the first.
+  await follower.close();
+  await writer.waitForFunction(() => window.store.isWriter, null, { timeout: 5000 });
+  assert.deepEqual((await apply(writer, [checkLine('A2')])).saved, ['ok']);
+  await reopen(writer);
+  assert.equal(writer.opened.isWriter, true);
+  await assertShop(writer, { A1: 'confirmed', A2: 'awaiting_confirmation', B1: 'awaiting_confirmation' });
+  const a2 = await query(writer, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
+  assert.equal(a2.result.lines[0].check, 'ok');
+  assert.deepEqual([...writer.errors, ...follower.errors], []);
+});
+
+// Makes the page's next readwrite transactions fail: 'abort' aborts them (what a full disk
+// does); 'hang' hands back a transaction that never finishes (what 3.1.6's IDBFS turned an
+// abort into).
+function breakIndexedDb() {
+  const real = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (stores, mode, options) {
+    if (mode !== 'readwrite' || !window.failMode) return real.call(this, stores, mode, options);
+    if (window.failMode === 'abort') {
+      const tx = real.call(this, stores, mode, options);
+      queueMicrotask(() => tx.abort());
+      return tx;
+    }
+    const request = () => ({});
+    return { objectStore: () => ({ put: request, delete: request, get: request }), abort() {} };
+  };
+}
+
+test('store: a failing IndexedDB rejects `saved` and says save-failed, then recovers', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context, { syncTimeoutMs: 1500 });
+  assert.deepEqual((await apply(page, SHOP.slice(0, 1))).saved, ['ok']);
+  await page.evaluate(breakIndexedDb);
+
+  await page.evaluate(() => (window.failMode = 'abort'));
+  let started = Date.now();
+  assert.deepEqual((await apply(page, SHOP.slice(1, 2))).saved, ['SYNC_ABORTED']);
+  assert.ok(Date.now() - started < 1500, 'an abort is reported at once, not by the timeout');
+  assert.equal((await statuses(page)).at(-1), 'save-failed:SYNC_ABORTED');
+
+  await page.evaluate(() => (window.failMode = 'hang'));
+  started = Date.now();
+  assert.deepEqual((await apply(page, SHOP.slice(2, 3))).saved, ['SYNC_TIMEOUT']);
+  const waited = Date.now() - started;
+  assert.ok(waited >= 1400 && waited < 5000, `timed out after ${waited} ms`);
+  assert.equal((await statuses(page)).at(-1), 'save-failed:SYNC_TIMEOUT');
+
+  await page.evaluate(() => (window.failMode = null));
+  assert.deepEqual((await apply(page, SHOP.slice(3))).saved, ['ok']);
+  assert.equal((await statuses(page)).at(-1), 'saved');
+  await reopen(page); // the failed saves' changes went with the next good one
+  await assertShop(page, { A1: 'confirmed', A2: 'awaiting_confirmation' });
+  assert.deepEqual(page.errors, []);
+});
+
+// Flips one byte inside the first journal record, straight in IndexedDB (IDBFS's database is
+// named after the mount point), with later records after it: damage, not a torn tail.
+function damageJournal() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('/packdesk/default');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['FILE_DATA'], 'readwrite');
+      const files = tx.objectStore('FILE_DATA');
+      files.getAllKeys().onsuccess = (e) => {
+        const key = e.target.result.find((k) => /journal-\d+\.pdj$/.test(k));
+        files.get(key).onsuccess = (g) => {
+          const entry = g.target.result;
+          entry.contents = entry.contents.slice();
+          entry.contents[40] ^= 0x20; // in the first record's payload (its header is 20 bytes)
+          files.put(entry, key);
+        };
+      };
+      tx.oncomplete = () => {
+        open.result.close();
+        resolve();
+      };
+      tx.onabort = () => reject(tx.error);
+    };
+  });
+}
+
+test('store: a damaged journal opens read-only and says so', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context);
+  assert.deepEqual((await apply(page, SHOP)).saved, ['ok', 'ok', 'ok', 'ok']);
+  await page.evaluate(() => window.store.close());
+  await page.evaluate(damageJournal);
+
+  await reopen(page);
+  assert.equal(page.opened.isWriter, false);
+  assert.equal(page.opened.report.damaged, true);
+  assert.match(page.opened.report.message, /journal-\d+\.pdj/);
+  assert.equal(page.opened.status, 'read-only');
+  assert.deepEqual(await statuses(page), ['read-only:DAMAGED']);
+  const refused = await apply(page, [importOrder('B1', 'SKU-9')]);
+  assert.equal(refused.responses[0].error.code, 'STORAGE');
+  assert.deepEqual(page.errors, []);
+});

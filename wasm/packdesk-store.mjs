@@ -1,0 +1,335 @@
+// packdesk-store.mjs: the durable shop in a browser: the core's store (core/store.c) in an IDBFS
+// mount, saved to IndexedDB after every change, with one writing tab per origin and store name.
+//
+//   const store = await openStore({ name: 'default', onStatus: ({status, error}) => ... });
+//   const { response, saved } = store.exec({ cmd: 'order.confirm', at: Date.now(), order_id: 'A1' });
+//   await saved;   // only now is the change in IndexedDB: show "saved" here, not before
+//
+// A change lives in this tab's memory (MEMFS) until a syncfs(false) copies the mount to
+// IndexedDB; `saved` settles with the first such save that starts after the command. Saves run
+// one at a time and fold bursts together (coalescer.mjs), through a sync that cannot hang or
+// report a failure as success (idbfs-sync.mjs). A `saved` that nobody awaits and that fails shows
+// up as an unhandled rejection in the console: on purpose, a lost change must not be silent.
+//
+// Tabs: the tab holding the Web Lock writes (writer-lock.mjs). Any other tab opens the store
+// read-only (a changing command answers the core's STORAGE error), never saves, reloads when the
+// writer announces a save on a BroadcastChannel, and takes over when the writer goes.
+//
+// Status ('status' events, and onStatus): 'writer' | 'read-only' (a follower, or a damaged store
+// opened read-only; detail.error when something failed) | 'saving' | 'saved' | 'save-failed'
+// (detail.error, a StoreError).
+import { Coalescer } from './coalescer.mjs';
+import { guardIdbfs } from './idbfs-sync.mjs';
+import { StoreError } from './store-error.mjs';
+import { requestWriterLock } from './writer-lock.mjs';
+
+export { StoreError };
+
+const DEFAULT_BASE = new URL('../build/wasm/', import.meta.url);
+// From core/packdesk.h. The core exports no enum table (sqlite's way), so they are repeated here.
+const PD_STORE_READ_ONLY = 2;
+const REPORT_SIZE = 368; // sizeof(pd_store_report) in wasm32: 5 u64, an int, char[320], padding
+const REPORT_DAMAGED = 40;
+const REPORT_MESSAGE = 44;
+
+/**
+ * Opens (creating if need be) the store `name` of this origin. Rejects with a StoreError when
+ * IndexedDB cannot be read (LOAD_FAILED, SYNC_TIMEOUT) or the store cannot be opened at all.
+ * @param {{name?: string, syncTimeoutMs?: number, onStatus?: (detail: {status: string, error?: StoreError}) => void,
+ *          baseUrl?: string|URL}} [options]
+ */
+export async function openStore({ name = 'default', syncTimeoutMs = 10000, onStatus, baseUrl } = {}) {
+  // The name becomes a path, a database name and a lock name.
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || name.startsWith('.')) {
+    throw new StoreError('BAD_NAME', `a store name is 1-64 letters, digits, '.', '_' or '-': ${JSON.stringify(name)}`);
+  }
+  const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
+  const factory = (await import(new URL('packdesk.mjs', base).href)).default;
+  const M = await factory({ locateFile: (path) => new URL(path, base).href });
+  const store = new Store(M, name, syncTimeoutMs, onStatus);
+  try {
+    await store._start();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}
+
+// --- the C store, through the exports (every temporary freed in finally) ---
+
+function cString(M, text) {
+  const len = M.lengthBytesUTF8(text);
+  const ptr = M._malloc(len + 1);
+  if (!ptr) throw new StoreError('OUT_OF_MEMORY', `malloc(${len + 1}): out of memory`);
+  M.stringToUTF8(text, ptr, len + 1);
+  return { ptr, len };
+}
+
+function readReport(M, rep) {
+  const u64 = (off) => M.HEAPU32[(rep + off) >> 2] + M.HEAPU32[(rep + off + 4) >> 2] * 2 ** 32;
+  return {
+    orders: u64(0),
+    snapshotSeq: u64(8),
+    replayed: u64(16),
+    tornBytes: u64(24),
+    tornSeq: u64(32),
+    damaged: M.HEAP32[(rep + REPORT_DAMAGED) >> 2] !== 0,
+    message: M.UTF8ToString(rep + REPORT_MESSAGE, 320),
+  };
+}
+
+// pd_store_open → {ptr, report}; ptr is 0 when the open failed (report.message says why).
+function openNative(M, dir, flags) {
+  const path = cString(M, dir);
+  const rep = M._malloc(REPORT_SIZE);
+  try {
+    if (!rep) throw new StoreError('OUT_OF_MEMORY', 'malloc: out of memory');
+    const ptr = M._pd_store_open(path.ptr, flags, rep);
+    return { ptr, report: { ...readReport(M, rep), readOnly: (flags & PD_STORE_READ_ONLY) !== 0 } };
+  } finally {
+    M._free(rep);
+    M._free(path.ptr);
+  }
+}
+
+function execNative(M, st, request) {
+  const req = cString(M, request);
+  try {
+    const out = M._pd_store_exec(st, req.ptr, req.len);
+    if (!out) throw new StoreError('OUT_OF_MEMORY', 'pd_store_exec: out of memory');
+    try {
+      return M.UTF8ToString(out);
+    } finally {
+      M._pd_string_free(out);
+    }
+  } finally {
+    M._free(req.ptr);
+  }
+}
+
+/** One open store (one tab's handle). Create it with openStore(). */
+export class Store extends EventTarget {
+  #M;
+  #name;
+  #dir;
+  #timeoutMs;
+  #onStatus;
+  #sync; // guarded FS.syncfs (idbfs-sync.mjs)
+  #st = 0; // the pd_store*
+  #role = 'follower'; // 'writer' | 'follower' | 'damaged' (read-only, holding the lock)
+  #writes = 0; // FS.write calls under the mount: a command that wrote changed the store
+  #queue = Promise.resolve(); // loads, saves and reopens, one at a time
+  #saves = new Coalescer(() => this.#save());
+  #refreshes = new Coalescer(() => this.#refresh());
+  #lock = null;
+  #hasLock = false;
+  #channel = null;
+  #unhook = [];
+  #closed = false;
+  #persisted = null;
+
+  /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, readOnly}. */
+  report = null;
+  /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
+  status = null;
+
+  constructor(M, name, timeoutMs, onStatus) {
+    super();
+    this.#M = M;
+    this.#name = name;
+    this.#dir = `/packdesk/${name}`; // IDBFS names the database after the mount point
+    this.#timeoutMs = timeoutMs;
+    this.#onStatus = onStatus;
+  }
+
+  get isWriter() {
+    return this.#role === 'writer';
+  }
+
+  /** The answer of navigator.storage.persist(), asked at the first user gesture (null before). */
+  get persisted() {
+    return this.#persisted;
+  }
+
+  // Called once by openStore.
+  async _start() {
+    const { FS, IDBFS } = this.#M;
+    FS.mkdirTree(this.#dir);
+    FS.mount(IDBFS, {}, this.#dir);
+    this.#sync = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer' });
+    const write = FS.write;
+    const prefix = `${this.#dir}/`;
+    FS.write = (stream, ...rest) => {
+      if (stream?.path?.startsWith(prefix)) this.#writes++;
+      return write(stream, ...rest);
+    };
+    this.#channel = new BroadcastChannel(`packdesk:${this.#name}`);
+    this.#channel.onmessage = (e) => {
+      if (e.data?.type === 'saved' && this.#role === 'follower') this.#refreshes.request().catch(() => {});
+    };
+    this.#lock = await requestWriterLock(this.#name, () => {
+      this.#hasLock = true;
+      this.#serially(() => this.#takeOver());
+    });
+    this.#hasLock ||= this.#lock.writer;
+    await this.#serially(async () => {
+      await this.#load();
+      this.#reopen(this.#hasLock); // a lock granted meanwhile counts: #takeOver may come first
+    });
+    this.#hookPage();
+    this.#emitRole();
+  }
+
+  /**
+   * Runs one request (an object or a JSON string) → {response, saved}. response is the core's
+   * parsed answer; saved resolves once the change is in IndexedDB (at once when nothing changed)
+   * and rejects with a StoreError when that save failed.
+   */
+  exec(request) {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    const before = this.#writes;
+    const response = JSON.parse(execNative(this.#M, this.#st, typeof request === 'string' ? request : JSON.stringify(request)));
+    const changed = this.#writes !== before;
+    return { response, saved: changed ? this.#saves.request() : Promise.resolve() };
+  }
+
+  /** Saves whatever this tab has not saved yet (a retry after 'save-failed'); a follower has nothing. */
+  flush() {
+    if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return this.#role === 'writer' ? this.#saves.request() : Promise.resolve();
+  }
+
+  /** navigator.storage.estimate(): {usage, quota} in bytes, or null where it does not exist. */
+  async estimate() {
+    return (await globalThis.navigator?.storage?.estimate?.()) ?? null;
+  }
+
+  /** Saves what is left (writer), then lets go of everything; the lock passes to the next tab. */
+  async close() {
+    if (this.#closed) return;
+    const last = this.#role === 'writer' ? this.flush() : Promise.resolve();
+    this.#closed = true;
+    try {
+      await last;
+    } finally {
+      await this.#queue;
+      for (const undo of this.#unhook) undo();
+      this.#channel?.close();
+      this.#lock?.release();
+      if (this.#st) this.#M._pd_store_close(this.#st);
+      this.#st = 0;
+      this.#role = 'closed';
+      this.#M.IDBFS.dbs[this.#dir]?.close();
+      delete this.#M.IDBFS.dbs[this.#dir];
+    }
+  }
+
+  // --- inside ---
+
+  #serially(job) {
+    const run = this.#queue.then(job);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #emit(status, error) {
+    this.status = status;
+    const detail = error ? { status, error } : { status };
+    this.dispatchEvent(new CustomEvent('status', { detail }));
+    this.#onStatus?.(detail);
+  }
+
+  #emitRole() {
+    if (this.#role === 'writer') return this.#emit('writer');
+    const damage = this.report?.damaged ? new StoreError('DAMAGED', `the store is damaged, so it was opened read-only: ${this.report.message}`) : undefined;
+    this.#emit('read-only', damage);
+  }
+
+  async #load() {
+    try {
+      await this.#sync(true, this.#timeoutMs);
+    } catch (err) {
+      throw new StoreError(err.code === 'SYNC_TIMEOUT' ? err.code : 'LOAD_FAILED', `loading the store from IndexedDB failed: ${err.message}`, { cause: err });
+    }
+  }
+
+  // Opens the C store on what was loaded, replacing the open one only once the new one is open.
+  // A writer whose store is damaged gets it read-only ('damaged': it keeps the lock, so no tab
+  // writes over the damage).
+  #reopen(writer) {
+    let opened = openNative(this.#M, this.#dir, writer ? 0 : PD_STORE_READ_ONLY);
+    let role = writer ? 'writer' : 'follower';
+    if (!opened.ptr && writer && opened.report.damaged) {
+      opened = openNative(this.#M, this.#dir, PD_STORE_READ_ONLY);
+      role = 'damaged';
+    }
+    if (!opened.ptr) throw new StoreError('OPEN_FAILED', `the store cannot be opened: ${opened.report.message}`);
+    if (this.#st) this.#M._pd_store_close(this.#st);
+    this.#st = opened.ptr;
+    this.#role = role;
+    this.report = opened.report;
+  }
+
+  async #save() {
+    await this.#serially(async () => {
+      if (this.#role !== 'writer') throw new StoreError('READ_ONLY', 'this tab is not the writer: it never saves');
+      this.#emit('saving');
+      try {
+        await this.#sync(false, this.#timeoutMs);
+      } catch (err) {
+        this.#emit('save-failed', err);
+        throw err;
+      }
+      this.#emit('saved');
+      this.#channel.postMessage({ type: 'saved' });
+    });
+  }
+
+  // A follower: the writer saved, load its files and reopen read-only.
+  async #refresh() {
+    await this.#serially(async () => {
+      if (this.#role !== 'follower' || this.#closed) return;
+      try {
+        await this.#load();
+        this.#reopen(false);
+      } catch (err) {
+        this.#emit('read-only', err); // keeps the shop it had; the next announcement retries
+      }
+    });
+  }
+
+  // The writer went and the lock came to this tab: load its last save, reopen writable.
+  async #takeOver() {
+    if (this.#closed || this.#role === 'writer') return;
+    try {
+      await this.#load();
+      this.#reopen(true);
+      this.#emitRole();
+    } catch (err) {
+      this.#emit('read-only', err);
+    }
+  }
+
+  #listen(target, type, fn, options) {
+    target.addEventListener(type, fn, options);
+    this.#unhook.push(() => target.removeEventListener(type, fn, options));
+  }
+
+  // Flush when the page may be about to go; ask for persistent storage at the first gesture
+  // (browsers decide on engagement; headless Chromium always says no).
+  #hookPage() {
+    if (typeof document === 'undefined') return;
+    const flushSoon = () => {
+      if (this.#role === 'writer' && !this.#closed) this.flush().catch(() => {}); // failures are 'save-failed'
+    };
+    this.#listen(document, 'visibilitychange', () => document.visibilityState === 'hidden' && flushSoon());
+    this.#listen(window, 'pagehide', flushSoon);
+    const askPersist = () => {
+      for (const type of ['pointerdown', 'keydown']) window.removeEventListener(type, askPersist, true);
+      navigator.storage?.persist?.().then((granted) => (this.#persisted = granted), () => (this.#persisted = false));
+    };
+    this.#listen(window, 'pointerdown', askPersist, true);
+    this.#listen(window, 'keydown', askPersist, true);
+  }
+}
