@@ -160,8 +160,11 @@ build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/nativ
 	$(CC) $(NATIVE_OPT) -o $@ $^
 
 bench: build/native/bench build/native/bench_store build/native/bench_journal wasm
+	scripts/setup.sh
 	node bench/run.mjs
 	node bench/run-store.mjs
+	node bench/store-browser.mjs | tee build/bench/store-browser.jsonl
+	node bench/peer/run.mjs
 
 # ---- fuzz -----------------------------------------------------------------------------------
 # libFuzzer targets (clang): the protocol entry, the marketplace importer, the store reader.

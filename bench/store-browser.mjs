@@ -1,0 +1,66 @@
+// store-browser.mjs: the store in headless Chromium on real IndexedDB, at 1k and 100k orders:
+// the save per command (exec → `saved`, one command at a time: what a packer waits for), and the
+// time to open the store in a fresh page (IDBFS load + snapshot pages + journal tail).
+// Prints JSON lines; bench/run-store.mjs puts them in the table. usage: node bench/store-browser.mjs [N...]
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, serveRepo } from '../tests/lib/browser.mjs';
+
+const AT = 1764230400000;
+const sizes = process.argv.slice(2).map(Number);
+if (!sizes.length) sizes.push(1000, 100000);
+const server = await serveRepo();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+for (const n of sizes) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-bench-'));
+  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/tests/browser/store.html`);
+    await page.waitForFunction(() => window.pageReady);
+    const ms = await page.evaluate(async () => {
+      const t0 = performance.now();
+      await window.openTestStore();
+      return performance.now() - t0;
+    });
+    return { page, ms };
+  };
+  let { page } = await open();
+  // Fill the shop in bursts of 1,000 imports, each burst saved before the next.
+  await page.evaluate(async ({ n, AT }) => {
+    for (let start = 0; start < n; start += 1000) {
+      const runs = [];
+      for (let i = start; i < Math.min(n, start + 1000); i++) {
+        runs.push(window.store.exec({ cmd: 'order.import', at: AT + i, order: {
+          id: `O${i}`, placed_at: AT + i, paid_at: AT + i, currency: 'VND',
+          lines: [{ id: 'L1', sku: `SKU-${i % 500}`, name: `Product ${i % 500}`, quantity: 1, unit_price: 150000 }],
+          buyer: { name: `Buyer ${i}`, phone: '+84 900 000 000', address: `${i} Le Loi`, region: 'Ho Chi Minh' } } }));
+      }
+      await Promise.all(runs.map((r) => r.saved));
+    }
+  }, { n, AT });
+  // One command at a time, each waited for, on the newest orders.
+  const saves = await page.evaluate(async ({ n, AT }) => {
+    const times = [];
+    for (let i = n - 200; i < n; i++) {
+      const t0 = performance.now();
+      const r = window.store.exec({ cmd: 'line.check', at: AT + n + i, order_id: `O${i}`, line_id: 'L1', result: 'ok' });
+      if (!r.response.ok) throw new Error(JSON.stringify(r.response));
+      await r.saved;
+      times.push(performance.now() - t0);
+    }
+    return times;
+  }, { n, AT });
+  await page.close();
+  const reopened = await open();
+  const orders = await reopened.page.evaluate(() => window.query({ cmd: 'stats', at: 1764230400000 }).result.orders);
+  console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
+    browser_open_ms: reopened.ms, reopened_orders: orders }));
+  await context.close();
+  await rm(dir, { recursive: true, force: true });
+}
+await server.close();
