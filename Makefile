@@ -159,8 +159,9 @@ build/native/bench_store: $(call obj,native,bench/bench_store.c) build/native/li
 build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/native/libpackdesk.a
 	$(CC) $(NATIVE_OPT) -o $@ $^
 
-bench: build/native/bench build/native/bench_store build/native/bench_journal wasm
+bench:
 	scripts/setup.sh
+	$(MAKE) --no-print-directory -j$$(nproc) build/native/bench build/native/bench_store build/native/bench_journal wasm
 	node bench/run.mjs
 	node bench/run-store.mjs
 	node bench/store-browser.mjs | tee build/bench/store-browser.jsonl
