@@ -251,11 +251,7 @@ oom:
   pd_free(out);
   out = respond_error("OUT_OF_MEMORY", NULL, "out of memory; nothing was changed");
 drop_record:
-  if (record) {
-    pd_free(record->op);
-    pd_free(record->response);
-    pd_free(record);
-  }
+  applied_op_free(record);
 done:
   txn_free(&k.txn);
   cJSON_Delete(k.result);

@@ -53,8 +53,7 @@ static void free_product_entry(void *v, void *ud) {
   (void)ud;
   free_product_value(v);
 }
-static void free_op_value(void *v) {
-  applied_op *op = v;
+void applied_op_free(applied_op *op) {
   if (!op) return;
   pd_free(op->op);
   pd_free(op->response);
@@ -65,7 +64,7 @@ void pd_shop_free(pd_shop *s) {
   if (!s) return;
   idmap_each(&s->orders, free_order_value, NULL);
   idmap_each(&s->products, free_product_entry, NULL);
-  for (size_t i = 0; i < s->op_list.len; i++) free_op_value(s->op_list.items[i]);
+  for (size_t i = 0; i < s->op_list.len; i++) applied_op_free(s->op_list.items[i]);
   pd_free(s->by_seq.items);
   pd_free(s->op_list.items);
   pd_free(s->dirty_orders.items);

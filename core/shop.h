@@ -110,6 +110,7 @@ struct pd_shop {
 };
 
 order *shop_find(pd_shop *s, const char *order_id);
+void applied_op_free(applied_op *op); /* NULL is fine */
 
 /* The order as this transaction sees it: its working copy when it has one. */
 order *txn_find(pd_shop *s, shop_txn *t, const char *order_id);

@@ -210,13 +210,6 @@ void snapshot_write_op(bytes_writer *w, const applied_op *op) {
   bw_str(w, op->response);
 }
 
-void applied_op_free(applied_op *op) {
-  if (!op) return;
-  pd_free(op->op);
-  pd_free(op->response);
-  pd_free(op);
-}
-
 applied_op *snapshot_read_op(bytes_reader *r) {
   applied_op *op = pd_calloc(1, sizeof *op);
   if (!op) {

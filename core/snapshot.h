@@ -17,7 +17,6 @@ order *snapshot_read_order(bytes_reader *r);
 
 void snapshot_write_op(bytes_writer *w, const applied_op *op);
 applied_op *snapshot_read_op(bytes_reader *r);
-void applied_op_free(applied_op *op);
 
 /* Policy, catalog, outbox, notifications and the id counters. */
 void snapshot_write_shop(bytes_writer *w, const pd_shop *s);
