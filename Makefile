@@ -39,7 +39,7 @@ WASM_LDFLAGS := -sMODULARIZE -sEXPORT_NAME=createPackdesk -sALLOW_MEMORY_GROWTH 
 
 obj = $(patsubst %.c,build/$(1)/obj/%.o,$(2))
 
-.PHONY: all native asan musl wasm test unit bench run clean help cjson fuzz fuzz-build
+.PHONY: all native asan musl wasm test unit bench run demo-cli clean help cjson fuzz fuzz-build
 all: native asan musl wasm
 
 help:
@@ -49,7 +49,8 @@ help:
 	@echo "make wasm     build/wasm/packdesk.js + packdesk.wasm (+ packdesk.mjs for browsers)"
 	@echo "make test     set up, build everything, run unit tests and node --test tests/"
 	@echo "make bench    commands/s native vs wasm at 1k and 100k orders"
-	@echo "make run      a demo shop in build/demo, driven through the CLI"
+	@echo "make run      the seller console on http://127.0.0.1:$(PORT)/ (PORT=N to change)"
+	@echo "make demo-cli a demo shop in build/demo, driven through the CLI"
 	@echo "make clean    remove build/"
 
 # cJSON sources come from Debian's source package, fetched on demand.
@@ -188,7 +189,15 @@ fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # ---- demo -----------------------------------------------------------------------------------
+# The seller console (web/): built wasm, served on 127.0.0.1:$(PORT) by one node process.
+PORT ?= 8080
 run:
+	scripts/setup.sh
+	$(MAKE) --no-print-directory -j$$(nproc) wasm
+	PORT=$(PORT) node web/server.mjs
+
+# The command-line demo: a demo shop in build/demo, driven through the CLI.
+demo-cli:
 	scripts/setup.sh
 	$(MAKE) --no-print-directory -j$$(nproc) native
 	node scripts/demo.mjs

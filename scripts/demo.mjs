@@ -1,4 +1,4 @@
-// demo.mjs: `make run` (until the console exists). Creates a demo shop in build/demo, fresh each
+// demo.mjs: `make demo-cli`. Creates a demo shop in build/demo, fresh each
 // time, through the CLI (build/native/packdesk --store build/demo): 30 orders with fixed data in
 // every stage, then prints the shop's stats and a page of orders.
 //

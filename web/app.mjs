@@ -1,0 +1,249 @@
+// app.mjs: the seller console. Opens the shop (wasm/packdesk-store.mjs, IndexedDB), seeds the
+// demo shop when it is empty (demo-shop.mjs), then renders the stage tabs, the order list and the
+// open order from what the core answers, and sends the seller's commands. The URL's hash holds
+// what is on screen (#stage=confirmed&order=DEMO-12&q=...), so a reload comes back to it.
+// Time: every request's `at` is the clock; a tick every minute applies what time alone decides.
+import { openStore } from '/wasm/packdesk-store.mjs';
+import { seedDemoShop } from './demo-shop.mjs';
+import { h } from './dom.mjs';
+import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word } from './i18n.mjs';
+import { Shop } from './shop.mjs';
+import { beep } from './sound.mjs';
+import { StatusBar } from './status.mjs';
+import { renderDetail, renderEmptyDetail } from './views/order-detail.mjs';
+import { renderList, renderTabs, STAGES, updateCountdowns } from './views/orders.mjs';
+
+const PAGE = 25;
+const TICK_MS = 60 * 1000;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  stage: 'awaiting_confirmation', q: '', orderId: null,
+  list: [], next: null, total: 0,
+  message: null, // {orderId, kind, text}: the last command's result, shown on its order
+  feedback: null, // {orderId, kind, text}: the packing station's last scan
+};
+let shop = null;
+let status = null;
+
+// --- the hash: what is on screen ---
+
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  state.stage = STAGES.includes(p.get('stage')) ? p.get('stage') : 'awaiting_confirmation';
+  state.q = p.get('q') ?? '';
+  state.orderId = p.get('order') || null;
+}
+
+function go(changes) {
+  const next = { stage: state.stage, q: state.q, order: state.orderId, ...changes };
+  const p = new URLSearchParams();
+  if (next.stage) p.set('stage', next.stage);
+  if (next.q) p.set('q', next.q);
+  if (next.order) p.set('order', next.order);
+  location.hash = p.toString();
+}
+
+// --- rendering ---
+
+function staticText() {
+  document.documentElement.lang = language();
+  document.title = t('app.title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  $('q').placeholder = t('search.placeholder');
+  const select = $('lang');
+  select.replaceChildren(...LANGUAGES.map((l) => h('option', { value: l.code, selected: l.code === language(), lang: l.code }, l.name)));
+  status?.render();
+}
+
+function loadList() {
+  const args = { limit: Math.min(500, Math.max(PAGE, state.list.length)) };
+  if (state.q) args.q = state.q;
+  else args.stage = state.stage;
+  const r = shop.query('orders.list', args);
+  if (!r.ok) {
+    state.list = [];
+    state.next = null;
+    state.total = 0;
+    return;
+  }
+  state.list = r.result.orders;
+  state.next = r.result.next;
+  state.total = r.result.total;
+}
+
+function moreOrders() {
+  const args = { limit: PAGE, after: state.next };
+  if (state.q) args.q = state.q;
+  else args.stage = state.stage;
+  const r = shop.query('orders.list', args);
+  if (!r.ok) return;
+  state.list = state.list.concat(r.result.orders);
+  state.next = r.result.next;
+  paintList();
+  $('orders').querySelector(`li:nth-child(${state.list.length - r.result.orders.length + 1}) button`)?.focus();
+}
+
+function paintList() {
+  renderList($('orders'), state.list, { selected: state.orderId, now: shop.now(), onOpen: (id) => go({ order: id }) });
+  $('more').hidden = !state.next;
+  $('list-info').textContent = state.list.length ? t('list.count', { shown: state.list.length, total: state.total }) + ` · ${t('list.sort')}` : '';
+}
+
+function paintDetail() {
+  const section = $('detail');
+  if (!state.orderId) return renderEmptyDetail(section);
+  const r = shop.query('order.get', { order_id: state.orderId });
+  if (!r.ok) {
+    renderEmptyDetail(section);
+    section.prepend(h('p', { class: 'message', dataset: { kind: 'refused' } }, refusal(r.error)));
+    return;
+  }
+  const mine = (x) => (x?.orderId === state.orderId ? x : null);
+  renderDetail(section, r.result, {
+    now: shop.now(), message: mine(state.message), feedback: mine(state.feedback),
+    run: (cmd, args) => run(r.result, cmd, args), scan: (sku) => scan(r.result, sku),
+    close: () => go({ order: null }),
+  });
+}
+
+/** Re-reads everything from the core and repaints; keeps focus (and, on a tick, typed text). */
+function refresh({ keepInputs = false } = {}) {
+  const focusKey = document.activeElement?.dataset?.key;
+  const typed = keepInputs ? [...$('detail').querySelectorAll('input[data-key]')].map((el) => [el.dataset.key, el.value]) : [];
+  const stats = shop.query('stats');
+  renderTabs($('tabs'), stats.ok ? stats.result : null, state.q ? null : state.stage, (stage) => go({ stage, q: '' }));
+  loadList();
+  paintList();
+  paintDetail();
+  for (const [key, value] of typed) {
+    const el = $('detail').querySelector(`input[data-key="${key}"]`);
+    if (el) el.value = value;
+  }
+  if (focusKey) {
+    const el = document.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
+    if (el) el.focus();
+    else if (state.orderId) $('detail-title')?.focus();
+  }
+}
+
+// --- commands ---
+
+function refusal(error) {
+  return t('result.refused', {
+    code: word('error', error.code), rule: error.rule ? t('result.rule', { rule: error.rule }) : '', message: error.message,
+  });
+}
+
+function run(order, cmd, args = {}) {
+  const r = shop.command(cmd, { order_id: order.id, ...args });
+  let text;
+  if (!r.ok) text = refusal(r.error);
+  else text = cmd === 'order.cancel' ? t('step1.cancelled_notice') : t('result.ok', { what: word('cmd', cmd) });
+  state.message = { orderId: order.id, kind: r.ok ? 'ok' : 'refused', text };
+  refresh();
+  return r;
+}
+
+function scan(order, sku) {
+  const r = shop.command('pack.scan', { order_id: order.id, sku });
+  let feedback;
+  if (r.ok) {
+    feedback = { kind: 'ok', text: t('step2.packed', { packed: r.result.packed, units: r.result.units }) };
+  } else {
+    // The core answers NOT_ORDERED for both a SKU not ordered and one unit too many (P1); which
+    // one is said by whether the SKU is on a line of this order.
+    const onALine = order.lines.some((l) => l.seller_sku === sku || l.sku_id === sku);
+    const why = r.error.code !== 'NOT_ORDERED' ? word('error', r.error.code)
+      : t(onALine ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
+    feedback = { kind: 'refused', text: t('step2.refused', { why }) };
+  }
+  feedback.orderId = order.id;
+  state.feedback = feedback;
+  state.message = null;
+  const sound = beep(feedback.kind);
+  refresh();
+  $('scan-feedback')?.setAttribute('data-sound', sound ?? 'none');
+  $('detail').querySelector('input[data-key="scan"]')?.focus();
+}
+
+// --- start ---
+
+function wire() {
+  $('lang').addEventListener('change', (e) => {
+    setLanguage(e.target.value);
+    try {
+      localStorage.setItem('packdesk.lang', language());
+    } catch { /* storage refused: the choice lasts this visit */ }
+  });
+  onLanguage(() => {
+    staticText();
+    refresh();
+  });
+  $('search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ q: $('q').value.trim(), order: null });
+  });
+  $('search-clear').addEventListener('click', () => {
+    $('q').value = '';
+    go({ q: '' });
+  });
+  $('more').addEventListener('click', moreOrders);
+  addEventListener('hashchange', () => {
+    const before = state.orderId;
+    readHash();
+    $('q').value = state.q;
+    state.list = [];
+    refresh();
+    if (state.orderId && state.orderId !== before) {
+      $('detail-title')?.focus();
+      $('detail').scrollIntoView?.({ block: 'start' });
+    }
+  });
+  setInterval(() => {
+    updateCountdowns(document.body, shop.now());
+  }, 1000);
+  setInterval(() => {
+    if (!shop.store.isWriter) return refresh({ keepInputs: true }); // a follower shows what the writer saved
+    const r = shop.command('tick');
+    if (r.ok && r.result.changed > 0) refresh({ keepInputs: true });
+  }, TICK_MS);
+}
+
+async function main() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem('packdesk.lang');
+  } catch { /* no storage: the browser's language */ }
+  setLanguage(initialLanguage(stored, navigator.languages ?? []));
+  staticText();
+  status = new StatusBar({ net: $('net'), save: $('save'), retry: $('save-retry'), onRetry: () => shop?.store.flush().catch(() => {}) });
+  status.render();
+  $('loading').textContent = t('load.opening');
+  const store = await openStore({ name: 'default', onStatus: (detail) => status.store(detail) });
+  shop = new Shop(store);
+  const stats = shop.query('stats');
+  if (stats.ok && stats.result.orders === 0 && store.isWriter) {
+    $('loading').textContent = t('load.seeding');
+    seedDemoShop((request) => {
+      const { response, saved } = store.exec(request);
+      saved.catch(() => {}); // a failed save shows as 'save failed'
+      return response;
+    }, shop.now());
+  }
+  readHash();
+  $('q').value = state.q;
+  $('loading').textContent = '';
+  $('console').hidden = false;
+  wire();
+  refresh();
+  // For tests and tools: resolves once everything changed so far is in IndexedDB.
+  window.packdeskConsole = { saved: () => store.flush() };
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((err) => {
+  $('loading').textContent = t('load.failed', { message: err.message });
+  document.body.dataset.ready = 'failed';
+  throw err;
+});

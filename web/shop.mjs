@@ -1,0 +1,33 @@
+// shop.mjs: the console's one way to the core: queries and commands through the open store, with
+// `at` from the clock and an `op` on every command (so a command is applied at most once, even if
+// the shell sends it twice). The answer is the core's, untouched: the shell decides no rule.
+export class Shop {
+  #store;
+  #seq = 0;
+  #session = Math.random().toString(36).slice(2, 10);
+
+  constructor(store, clock = () => Date.now()) {
+    this.#store = store;
+    this.now = clock;
+  }
+
+  get store() {
+    return this.#store;
+  }
+
+  /** A query (order.get, orders.list, stats, ...): the core's response. */
+  query(cmd, args = {}) {
+    return this.#store.exec({ cmd, at: this.now(), ...args }).response;
+  }
+
+  /**
+   * A command: the core's response at once; the save follows (the status bar shows it, and a
+   * failed save shows there as 'save failed' with a retry).
+   */
+  command(cmd, args = {}) {
+    const op = `web-${this.#session}-${++this.#seq}`;
+    const { response, saved } = this.#store.exec({ cmd, at: this.now(), op, ...args });
+    saved.catch(() => {}); // reported through the store's status ('save-failed')
+    return response;
+  }
+}

@@ -1,0 +1,57 @@
+// views/packing.mjs: step 2, the packing station, for someone standing at a table with a
+// keyboard-wedge scanner (it types the SKU and Enter into the focused field) or typing SKUs.
+// Each scan is one `pack.scan`; the answer shows large (packed 2/3, or refused and why) and
+// sounds (sound.mjs), so the packer need not look. The checklist and "complete" appear only when
+// the core's `actions` offer them.
+import { h, uid } from '../dom.mjs';
+import { t, word } from '../i18n.mjs';
+
+/**
+ * order: order.get's result; ctx: {can(cmd), run(cmd, args), scan(sku), feedback: {kind, text}|null}.
+ * Returns the section, or null when there is nothing to pack.
+ */
+export function renderPacking(order, ctx) {
+  const packing = ['pack.scan', 'pack.confirm', 'pack.complete'].some((a) => ctx.can(a));
+  if (!packing) return null;
+  const lines = order.lines.filter((l) => !l.cancelled);
+  const units = lines.reduce((n, l) => n + l.quantity, 0);
+  const packed = lines.reduce((n, l) => n + l.packed, 0);
+  const inputId = uid('scan');
+  const children = [h('h3', {}, t('step2.title')),
+    h('p', { class: 'muted', id: 'pack-progress' }, t('step2.progress', { packed, units }))];
+  if (ctx.can('pack.scan')) {
+    const input = h('input', {
+      id: inputId, name: 'sku', type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false',
+      enterkeyhint: 'done', dataset: { key: 'scan' }, required: true, maxlength: 100,
+    });
+    children.push(h('form', {
+      class: 'scan', onsubmit: (e) => {
+        e.preventDefault();
+        const sku = input.value.trim();
+        input.value = '';
+        if (sku) ctx.scan(sku);
+      },
+    }, h('label', { for: inputId }, t('step2.scan')), h('div', { class: 'row' }, input,
+      h('button', { type: 'submit', class: 'primary', dataset: { key: 'scan-button' } }, t('step2.scan_button')))));
+  }
+  children.push(h('p', {
+    class: 'feedback', id: 'scan-feedback', role: 'status', 'aria-live': 'assertive',
+    dataset: { kind: ctx.feedback?.kind ?? '' },
+  }, ctx.feedback?.text ?? ''));
+  if (order.checklist?.length) {
+    children.push(h('h4', {}, t('step2.checklist')), h('ul', { class: 'checklist' }, order.checklist.map((entry) => {
+      const label = word('item', entry.item);
+      if (entry.confirmed) return h('li', { dataset: { item: entry.item, confirmed: 'true' } }, `✓ ${t('step2.confirmed_item', { item: label })}`);
+      return h('li', { dataset: { item: entry.item, confirmed: 'false' } }, ctx.can('pack.confirm')
+        ? h('button', { type: 'button', dataset: { key: `item-${entry.item}` }, onclick: () => ctx.run('pack.confirm', { item: entry.item }) },
+          t('step2.confirm_item', { item: label }))
+        : label);
+    })));
+  }
+  if (ctx.can('pack.complete')) {
+    children.push(h('div', { class: 'row' }, h('button', {
+      type: 'button', class: 'primary', dataset: { key: 'pack-complete' }, onclick: () => ctx.run('pack.complete'),
+    }, t('step2.complete'))));
+  }
+  return h('section', { class: 'step', id: 'packing', 'aria-label': t('step2.title') }, children);
+}
