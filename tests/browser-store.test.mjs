@@ -1,11 +1,14 @@
 // browser-store.test.mjs: wasm/packdesk-store.mjs in headless Chromium, on real IndexedDB:
 // what a seller was told is saved survives a reload and a browser restart, a second tab follows
 // the writer without erasing its saves and takes over when it goes, and a failing IndexedDB
-// surfaces as a rejected `saved` and a 'save-failed' status instead of a hang.
+// surfaces as a rejected `saved` and a 'save-failed' status instead of a hang. A save writes what
+// changed (never listing the mount or IndexedDB), a failed save's changes go with the next one,
+// and a store written by Emscripten's own IDBFS still loads.
 // Each test runs in its own fresh profile (launchPersistentContext on a new --user-data-dir).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +30,8 @@ const checkLine = (id) => ({ cmd: 'line.check', at: AT + HOUR, order_id: id, lin
 const confirm = (id) => ({ cmd: 'order.confirm', at: AT + HOUR, order_id: id });
 // Two orders imported, one of them checked and confirmed.
 const SHOP = [importOrder('A1', 'SKU-1'), importOrder('A2', 'SKU-2'), checkLine('A1'), confirm('A1')];
+// n more imports (~340 journal bytes each: a 256 KiB segment holds ~770).
+const imports = (n, from = 0) => Array.from({ length: n }, (_, i) => importOrder(`B${from + i}`, `SKU-${(from + i) % 50}`));
 
 let server;
 before(async () => {
@@ -34,14 +39,23 @@ before(async () => {
 });
 after(() => server.close());
 
+// The browsers started on each profile: a profile is removed only after they are closed
+// (node:test runs after-hooks in the order they were added, so the profile's hook does both).
+const browsersOn = new Map();
+
 async function profile(t) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-chromium-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  browsersOn.set(dir, []);
+  t.after(async () => {
+    await Promise.all(browsersOn.get(dir).map((c) => c.close().catch(() => {})));
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
   return dir;
 }
 
 async function launch(t, dir) {
   const context = await chromium.launchPersistentContext(dir, CHROMIUM);
+  (browsersOn.get(dir) ?? []).push(context);
   t.after(() => context.close().catch(() => {}));
   return context;
 }
@@ -261,5 +275,183 @@ test('store: a damaged journal opens read-only and says so', async (t) => {
   assert.deepEqual(await statuses(page), ['read-only:DAMAGED']);
   const refused = await apply(page, [importOrder('B1', 'SKU-9')]);
   assert.equal(refused.responses[0].error.code, 'STORAGE');
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: the wasm reaches the file system only through the FS calls fs-changes.mjs tracks', () => {
+  // fs-changes.mjs wraps FS.mknod/write/truncate/rename/unlink/rmdir/chmod/utime. A syscall that
+  // changes files some other way (mmap + msync writes through MEMFS, bypassing FS.write) would
+  // make saves miss changes: a new import here must be looked at there first.
+  const wasm = new WebAssembly.Module(readFileSync(new URL('../build/wasm/packdesk.wasm', import.meta.url)));
+  const fsImports = WebAssembly.Module.imports(wasm).map((i) => i.name).filter((n) => /^(__syscall_|fd_)/.test(n)).sort();
+  assert.deepEqual(fsImports, ['__syscall_faccessat', '__syscall_fstat64', '__syscall_fstatat64', '__syscall_ftruncate64',
+    '__syscall_getdents64', '__syscall_mkdir', '__syscall_open', '__syscall_rename', '__syscall_stat64', '__syscall_unlink',
+    'fd_close', 'fd_read', 'fd_sync', 'fd_write']);
+});
+
+// Logs, per readwrite transaction of the page, the keys it put (with bytes) and deleted, and
+// counts every request that lists a store or an index (a save must make none).
+function logIndexedDb() {
+  window.txLog = [];
+  window.listings = 0;
+  const realTx = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (stores, mode, options) {
+    const tx = realTx.call(this, stores, mode, options);
+    if (mode === 'readwrite') window.txLog.push((tx.log = { puts: {}, dels: [] }));
+    return tx;
+  };
+  const { put, delete: del, getAll, getAllKeys, openCursor, openKeyCursor } = IDBObjectStore.prototype;
+  IDBObjectStore.prototype.put = function (value, key) {
+    if (this.transaction.log) this.transaction.log.puts[key] = value.contents?.byteLength ?? 0;
+    return put.call(this, value, key);
+  };
+  IDBObjectStore.prototype.delete = function (key) {
+    this.transaction.log?.dels.push(key instanceof IDBKeyRange ? `range:${key.lower}` : key);
+    return del.call(this, key);
+  };
+  for (const [proto, fns] of [[IDBObjectStore.prototype, { getAll, getAllKeys, openCursor, openKeyCursor }],
+    [IDBIndex.prototype, IDBIndex.prototype]]) {
+    for (const name of ['getAll', 'getAllKeys', 'openCursor', 'openKeyCursor']) {
+      const real = fns[name];
+      proto[name] = function (...args) {
+        window.listings++;
+        return real.apply(this, args);
+      };
+    }
+  }
+}
+
+test('store: a save writes what changed (a journal block, no listing), and after a failed save the next writes what it did not', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context, { syncTimeoutMs: 3000 });
+  await page.evaluate(logIndexedDb);
+  await page.evaluate(breakIndexedDb);
+  assert.ok((await apply(page, [...SHOP, ...imports(400)])).saved.every((s) => s === 'ok'));
+  const txs = async () => page.evaluate(() => window.txLog.splice(0));
+  await txs();
+
+  // One command on a shop with a 130 KiB journal segment: its last block and its record, nothing
+  // listed, nothing else written.
+  const listed = await page.evaluate(() => window.listings);
+  assert.deepEqual((await apply(page, [checkLine('A2')])).saved, ['ok']);
+  const [small] = await txs();
+  const keys = Object.keys(small.puts).map((k) => k.replace('/packdesk/default/', '')).sort();
+  assert.equal(keys.length, 2, JSON.stringify(keys));
+  assert.match(keys[0], /^journal-\d+\.pdj$/);
+  assert.match(keys[1], /^journal-\d+\.pdj\0\d{6}$/);
+  assert.ok(small.puts[`/packdesk/default/${keys[1]}`] <= 64 * 1024, 'one block of the segment, not all of it');
+  assert.deepEqual(small.dels, []);
+  assert.equal(await page.evaluate(() => window.listings), listed, 'a save lists neither the mount nor IndexedDB');
+
+  // A burst that crosses a checkpoint (new pages, shop, manifest; the old segment deleted) fails.
+  await page.evaluate(() => (window.failMode = 'abort'));
+  const failed = await apply(page, imports(800, 400));
+  assert.ok(failed.saved.every((s) => s === 'SYNC_ABORTED'), JSON.stringify([...new Set(failed.saved)]));
+  const [lost] = await txs();
+  const lostPuts = Object.keys(lost.puts);
+  assert.ok(lostPuts.some((k) => k.endsWith('/manifest.pds')) && lostPuts.some((k) => /\/orders-\d+-\d+\.pds$/.test(k)),
+    `the failed save had a checkpoint: ${lostPuts.join(' ')}`);
+  assert.ok(lost.dels.some((k) => /journal-\d+\.pdj$/.test(k)), 'and deleted the segment it replaced');
+
+  // The next save, for one small command, writes all of that as well as its own change.
+  await page.evaluate(() => (window.failMode = null));
+  assert.deepEqual((await apply(page, [checkLine('B0')])).saved, ['ok']);
+  const [next] = await txs();
+  const missing = lostPuts.filter((k) => !(k in next.puts) && !/\0/.test(k)); // blocks: see below
+  assert.deepEqual(missing, [], 'every file the failed save meant to write');
+  for (const k of lostPuts.filter((key) => /\0/.test(key))) assert.ok(k in next.puts, `block ${k}`);
+  for (const k of lost.dels) assert.ok(next.dels.includes(k), `delete ${k}`);
+
+  // And what IndexedDB now has is the whole shop.
+  await reopen(page);
+  assert.equal(page.opened.isWriter, true);
+  assert.equal(page.opened.report.damaged, false);
+  assert.equal(page.opened.report.orders, 1202);
+  for (const [id, stage] of Object.entries({ A1: 'confirmed', B0: 'awaiting_confirmation', B1199: 'awaiting_confirmation' })) {
+    assert.equal(await stageOf(page, id), stage, `order ${id}`);
+  }
+  const b0 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'B0' });
+  assert.equal(b0.result.lines[0].check, 'ok');
+  assert.deepEqual(page.errors, []);
+});
+
+// Writes a store the way the code before this change did: Emscripten's own IDBFS and syncfs,
+// one record per file whatever its size (a second module, its reconcile untouched).
+async function writeWithIdbfs(requests) {
+  const { default: factory } = await import('/build/wasm/packdesk.mjs');
+  const M = await factory({ locateFile: (p) => `/build/wasm/${p}` });
+  const dir = '/packdesk/default';
+  M.FS.mkdirTree(dir);
+  M.FS.mount(M.IDBFS, {}, dir);
+  const str = (text) => {
+    const len = M.lengthBytesUTF8(text);
+    const ptr = M._malloc(len + 1);
+    M.stringToUTF8(text, ptr, len + 1);
+    return { ptr, len };
+  };
+  const path = str(dir);
+  const rep = M._malloc(368);
+  const st = M._pd_store_open(path.ptr, 0, rep);
+  if (!st) throw new Error('pd_store_open failed');
+  for (const request of requests) {
+    const req = str(JSON.stringify(request));
+    const out = M._pd_store_exec(st, req.ptr, req.len);
+    const answer = JSON.parse(M.UTF8ToString(out));
+    M._pd_string_free(out);
+    M._free(req.ptr);
+    if (!answer.ok) throw new Error(JSON.stringify(answer));
+  }
+  M._pd_store_close(st);
+  await new Promise((resolve, reject) => M.FS.syncfs(false, (err) => (err ? reject(err) : resolve())));
+  M.IDBFS.dbs[dir].close();
+}
+
+// How IndexedDB holds one file: its record without the contents, and the size of the contents.
+function recordOf(name) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('/packdesk/default');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['FILE_DATA']);
+      const files = tx.objectStore('FILE_DATA');
+      files.getAllKeys().onsuccess = (e) => {
+        const key = e.target.result.find((k) => new RegExp(name).test(k));
+        files.get(key).onsuccess = (g) => {
+          const { contents, timestamp, ...rest } = g.target.result;
+          resolve({ key, ...rest, bytes: contents?.byteLength });
+          open.result.close();
+        };
+      };
+    };
+  });
+}
+
+test('store: a store written by Emscripten\'s IDBFS (one record a file) loads, and saves on', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${server.origin}/tests/browser/store.html`);
+  await page.waitForFunction(() => window.pageReady);
+  await page.evaluate(writeWithIdbfs, [...SHOP, ...imports(300)]);
+  const before = await page.evaluate(recordOf, 'journal-\\d+\\.pdj$');
+  assert.ok(before.bytes > 64 * 1024 && before.blocks === undefined, JSON.stringify(before)); // one big record
+
+  page.opened = await page.evaluate(() => window.openTestStore());
+  assert.equal(page.opened.isWriter, true);
+  assert.equal(page.opened.report.orders, 302);
+  assert.equal(await stageOf(page, 'A1'), 'confirmed');
+  assert.equal(await stageOf(page, 'B299'), 'awaiting_confirmation');
+
+  assert.deepEqual((await apply(page, [checkLine('A2'), ...imports(2, 300)])).saved, ['ok', 'ok', 'ok']);
+  const after = await page.evaluate(recordOf, 'journal-\\d+\\.pdj$');
+  assert.equal(after.key, before.key);
+  assert.ok(after.blocks > 1 && after.bytes === undefined, JSON.stringify(after)); // now in blocks
+  await reopen(page);
+  assert.equal(page.opened.report.orders, 304);
+  assert.equal(await stageOf(page, 'A1'), 'confirmed');
+  assert.equal(await stageOf(page, 'B301'), 'awaiting_confirmation');
+  const a2 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
+  assert.equal(a2.result.lines[0].check, 'ok');
   assert.deepEqual(page.errors, []);
 });

@@ -5,11 +5,13 @@
 //   const { response, saved } = store.exec({ cmd: 'order.confirm', at: Date.now(), order_id: 'A1' });
 //   await saved;   // only now is the change in IndexedDB: show "saved" here, not before
 //
-// A change lives in this tab's memory (MEMFS) until a syncfs(false) copies the mount to
-// IndexedDB; `saved` settles with the first such save that starts after the command. Saves run
-// one at a time and fold bursts together (coalescer.mjs), through a sync that cannot hang or
-// report a failure as success (idbfs-sync.mjs). A `saved` that nobody awaits and that fails shows
-// up as an unhandled rejection in the console: on purpose, a lost change must not be silent.
+// A change lives in this tab's memory (MEMFS) until a save copies it to IndexedDB; `saved`
+// settles with the first save that starts after the command. A save writes only the files the
+// store changed since the last good one (fs-changes.mjs tracks them; a failed save gives them
+// back, so the next one writes them), in IDBFS's format, in one transaction that cannot hang or
+// report a failure as success (idbfs-sync.mjs). Saves run one at a time and fold bursts together
+// (coalescer.mjs). A `saved` that nobody awaits and that fails shows up as an unhandled rejection
+// in the console: on purpose, a lost change must not be silent.
 //
 // Tabs: the tab holding the Web Lock writes (writer-lock.mjs). Any other tab opens the store
 // read-only (a changing command answers the core's STORAGE error), never saves, reloads when the
@@ -19,6 +21,7 @@
 // opened read-only; detail.error when something failed) | 'saving' | 'saved' | 'save-failed'
 // (detail.error, a StoreError).
 import { Coalescer } from './coalescer.mjs';
+import { trackChanges } from './fs-changes.mjs';
 import { guardIdbfs } from './idbfs-sync.mjs';
 import { StoreError } from './store-error.mjs';
 import { requestWriterLock } from './writer-lock.mjs';
@@ -115,10 +118,10 @@ export class Store extends EventTarget {
   #dir;
   #timeoutMs;
   #onStatus;
-  #sync; // guarded FS.syncfs (idbfs-sync.mjs)
+  #idb; // {load, save}, guarded (idbfs-sync.mjs)
+  #changes; // what changed under the mount since the last good save (fs-changes.mjs)
   #st = 0; // the pd_store*
   #role = 'follower'; // 'writer' | 'follower' | 'damaged' (read-only, holding the lock)
-  #writes = 0; // FS.write calls under the mount: a command that wrote changed the store
   #queue = Promise.resolve(); // loads, saves and reopens, one at a time
   #saves = new Coalescer(() => this.#save());
   #refreshes = new Coalescer(() => this.#refresh());
@@ -157,13 +160,8 @@ export class Store extends EventTarget {
     const { FS, IDBFS } = this.#M;
     FS.mkdirTree(this.#dir);
     FS.mount(IDBFS, {}, this.#dir);
-    this.#sync = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer' });
-    const write = FS.write;
-    const prefix = `${this.#dir}/`;
-    FS.write = (stream, ...rest) => {
-      if (stream?.path?.startsWith(prefix)) this.#writes++;
-      return write(stream, ...rest);
-    };
+    this.#changes = trackChanges(this.#M, this.#dir);
+    this.#idb = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer', changes: this.#changes });
     this.#channel = new BroadcastChannel(`packdesk:${this.#name}`);
     this.#channel.onmessage = (e) => {
       if (e.data?.type === 'saved' && this.#role === 'follower') this.#refreshes.request().catch(() => {});
@@ -188,9 +186,9 @@ export class Store extends EventTarget {
    */
   exec(request) {
     if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
-    const before = this.#writes;
+    const before = this.#changes.changes;
     const response = JSON.parse(execNative(this.#M, this.#st, typeof request === 'string' ? request : JSON.stringify(request)));
-    const changed = this.#writes !== before;
+    const changed = this.#changes.changes !== before;
     return { response, saved: changed ? this.#saves.request() : Promise.resolve() };
   }
 
@@ -248,7 +246,7 @@ export class Store extends EventTarget {
 
   async #load() {
     try {
-      await this.#sync(true, this.#timeoutMs);
+      await this.#idb.load(this.#timeoutMs);
     } catch (err) {
       throw new StoreError(err.code === 'SYNC_TIMEOUT' ? err.code : 'LOAD_FAILED', `loading the store from IndexedDB failed: ${err.message}`, { cause: err });
     }
@@ -276,7 +274,7 @@ export class Store extends EventTarget {
       if (this.#role !== 'writer') throw new StoreError('READ_ONLY', 'this tab is not the writer: it never saves');
       this.#emit('saving');
       try {
-        await this.#sync(false, this.#timeoutMs);
+        await this.#idb.save(this.#timeoutMs);
       } catch (err) {
         this.#emit('save-failed', err);
         throw err;
