@@ -5,7 +5,8 @@
 
 int j_add(cJSON *obj, const char *key, cJSON *item) {
   if (!item) return -1;
-  if (!cJSON_AddItemToObject(obj, key, item)) {
+  /* The key is not copied (one allocation less per member, the most frequent one). */
+  if (!cJSON_AddItemToObjectCS(obj, key, item)) {
     cJSON_Delete(item);
     return -1;
   }
@@ -25,8 +26,19 @@ int j_add_str(cJSON *obj, const char *key, const char *s) {
   return j_add(obj, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
 }
 
+/* Integers are written as raw JSON text: cJSON prints any number beyond 32 bits through
+ * printf("%1.15g") and a strtod round-trip, which made every millisecond timestamp the most
+ * expensive thing in a response. The digits are the same. */
 int j_add_int(cJSON *obj, const char *key, int64_t v) {
-  return j_add(obj, key, cJSON_CreateNumber((double)v));
+  char buf[24], *p = buf + sizeof buf - 1;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  *p = '\0';
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  return j_add(obj, key, cJSON_CreateRaw(p));
 }
 
 int j_add_bool(cJSON *obj, const char *key, int v) { return j_add(obj, key, cJSON_CreateBool(v)); }

@@ -10,7 +10,9 @@
 
 #include "cJSON.h"
 
-/* Adds item under key, taking ownership even on failure (the item is then freed). */
+/* Adds item under key, taking ownership even on failure (the item is then freed). The key is
+ * borrowed, not copied: it must outlive the object (a literal, or a static name such as
+ * stage_name()'s). Every j_add_* below works the same way. */
 int j_add(cJSON *obj, const char *key, cJSON *item);
 /* Appends item to an array, taking ownership even on failure. */
 int j_push(cJSON *arr, cJSON *item);
