@@ -4,8 +4,16 @@
 // page repeats it in a meta tag): scripts from this origin only, plus 'wasm-unsafe-eval' so the
 // core compiles.
 //
+// Offline: /sw.js is web/sw.js with the shell's version and file list filled in. The version is a
+// hash of every shell file (shellFiles() below: index.html, the page's modules and styles, the
+// JS over the wasm and the wasm build) plus PACKDESK_BUILD_ID (a deploy label, empty by
+// default), computed at start and again whenever a shell file's size or mtime changes. Every
+// shell file is served with an `x-packdesk-version` header, so the worker can refuse to cache a
+// mix of two versions fetched while the server changed under it.
+//
 //   node web/server.mjs [--port N] [--host H]     (or PORT=N; 0 picks a free port; default 8080)
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +49,56 @@ function resolve(urlPath) {
   return file.startsWith(WEB + path.sep) ? file : null;
 }
 
+// The app shell, as URL paths: what the service worker precaches. Found on disk, so a module
+// added under web/ is cached without a list to keep in step.
+const SHELL_TYPES = new Set(['.html', '.mjs', '.css', '.svg', '.png']);
+const NOT_SHELL = new Set(['/server.mjs', '/sw.js']);
+async function shellFiles() {
+  const urls = [];
+  async function walk(dir, prefix) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isDirectory()) await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (SHELL_TYPES.has(path.extname(entry.name)) && !NOT_SHELL.has(prefix + entry.name)) urls.push(prefix + entry.name);
+    }
+  }
+  await walk(WEB, '/');
+  for (const name of (await readdir(path.join(ROOT, 'wasm'))).sort()) if (name.endsWith('.mjs')) urls.push(`/wasm/${name}`);
+  urls.push('/build/wasm/packdesk.mjs', '/build/wasm/packdesk.wasm');
+  return urls;
+}
+
+let shellCache = { signature: null, version: null, urls: null };
+/** {version, urls}: the shell's content hash, recomputed when a file's size or mtime changed. */
+export async function shell() {
+  const urls = await shellFiles();
+  const stats = await Promise.all(urls.map((u) => stat(resolve(u)).catch(() => null)));
+  const swStat = await stat(path.join(WEB, 'sw.js'));
+  const signature = JSON.stringify([urls, stats.map((s) => s && [s.size, s.mtimeMs]), swStat.size, swStat.mtimeMs,
+    process.env.PACKDESK_BUILD_ID ?? '']);
+  if (signature !== shellCache.signature) {
+    const hash = createHash('sha256');
+    hash.update(`build-id\0${process.env.PACKDESK_BUILD_ID ?? ''}\0`);
+    for (const u of [...urls, '/sw.js']) {
+      const file = u === '/sw.js' ? path.join(WEB, 'sw.js') : resolve(u);
+      hash.update(`${u}\0`);
+      hash.update(await readFile(file).catch(() => Buffer.from('missing')));
+      hash.update('\0');
+    }
+    shellCache = { signature, version: hash.digest('hex').slice(0, 16), urls };
+  }
+  return shellCache;
+}
+
+// web/sw.js with its two placeholders filled in.
+async function serviceWorker() {
+  const { version, urls } = await shell();
+  const source = await readFile(path.join(WEB, 'sw.js'), 'utf8');
+  return Buffer.from(source
+    .replace("'__PACKDESK_VERSION__'", JSON.stringify(version))
+    .replace("['__PACKDESK_SHELL__']", JSON.stringify(['/', ...urls])));
+}
+
 async function handle(req, res) {
   const headers = {
     'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
@@ -53,10 +111,18 @@ async function handle(req, res) {
   } catch {
     return res.writeHead(400, headers).end();
   }
+  if (urlPath === '/sw.js') {
+    const body = await serviceWorker();
+    res.writeHead(200, { ...headers, 'cache-control': 'no-cache, no-store', 'service-worker-allowed': '/',
+      'content-type': TYPES['.js'], 'content-length': body.length });
+    return res.end(req.method === 'HEAD' ? undefined : body);
+  }
   const file = resolve(urlPath);
   try {
     if (!file || !(await stat(file)).isFile()) throw new Error('not a file');
     const body = await readFile(file);
+    const { version, urls } = await shell();
+    if (urlPath === '/' || urls.includes(urlPath)) headers['x-packdesk-version'] = version;
     res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
@@ -71,6 +137,7 @@ function option(name) {
 
 /** Starts the server; resolves to {url, close()}. */
 export async function serve({ port = 8080, host = '127.0.0.1' } = {}) {
+  await shell(); // the version, once at start (and a missing build fails here, not on first load)
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => res.writeHead(500).end());
   });
