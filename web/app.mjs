@@ -10,6 +10,8 @@ import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word 
 import { Shop } from './shop.mjs';
 import { beep } from './sound.mjs';
 import { StatusBar } from './status.mjs';
+import { renderMetrics } from './views/metrics.mjs';
+import { renderBell } from './views/notifications.mjs';
 import { renderDetail, renderEmptyDetail } from './views/order-detail.mjs';
 import { renderList, renderTabs, STAGES, updateCountdowns } from './views/orders.mjs';
 
@@ -22,6 +24,8 @@ const state = {
   list: [], next: null, total: 0,
   message: null, // {orderId, kind, text}: the last command's result, shown on its order
   feedback: null, // {orderId, kind, text}: the packing station's last scan
+  label: null, // {orderId, label}: the shipping label the seller asked for (S1), on screen only
+  bellOpen: false,
 };
 let shop = null;
 let status = null;
@@ -104,7 +108,50 @@ function paintDetail() {
     now: shop.now(), message: mine(state.message), feedback: mine(state.feedback),
     run: (cmd, args) => run(r.result, cmd, args), scan: (sku) => scan(r.result, sku),
     close: () => go({ order: null }),
+    label: state.label, hideLabel: () => {
+      state.label = null;
+      refresh();
+    },
   });
+}
+
+// The bell and the metrics live outside index.html's panes: they are added once, here.
+function mountShopParts() {
+  const bell = h('button', { type: 'button', id: 'bell', class: 'bell', 'aria-controls': 'notifications', dataset: { key: 'bell' } });
+  bell.addEventListener('click', toggleBell);
+  const panel = h('section', { id: 'notifications', class: 'notifications', hidden: true, 'aria-labelledby': 'notifications-title' });
+  panel.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') toggleBell();
+  });
+  $('lang').closest('label').before(bell);
+  document.querySelector('header.bar').after(panel);
+  $('tabs').after(h('section', { id: 'metrics', class: 'metrics' }));
+}
+
+function toggleBell() {
+  state.bellOpen = !state.bellOpen;
+  paintShopParts();
+  (state.bellOpen ? $('notifications').querySelector('button') : $('bell'))?.focus();
+}
+
+function paintShopParts() {
+  const notes = shop.query('notifications.list');
+  renderBell($('bell'), $('notifications'), notes.ok ? notes.result : null, {
+    open: state.bellOpen, toggle: toggleBell,
+    read: (ids) => {
+      const r = shop.command('notifications.read', { ids });
+      refresh();
+      if (!r.ok) $('notifications').prepend(h('p', { class: 'message', dataset: { kind: 'refused' } }, refusal(r.error)));
+    },
+    openOrder: (orderId, noteId) => {
+      if (noteId !== null) shop.command('notifications.read', { ids: [noteId] });
+      state.bellOpen = false;
+      if (orderId === state.orderId) refresh();
+      else go({ order: orderId, q: '' });
+    },
+  });
+  const metrics = shop.query('metrics');
+  renderMetrics($('metrics'), metrics.ok ? metrics.result : null);
 }
 
 /** Re-reads everything from the core and repaints; keeps focus (and, on a tick, typed text). */
@@ -115,6 +162,7 @@ function refresh({ keepInputs = false } = {}) {
   renderTabs($('tabs'), stats.ok ? stats.result : null, state.q ? null : state.stage, (stage) => go({ stage, q: '' }));
   loadList();
   paintList();
+  paintShopParts();
   paintDetail();
   for (const [key, value] of typed) {
     const el = $('detail').querySelector(`input[data-key="${key}"]`);
@@ -136,13 +184,23 @@ function refusal(error) {
 }
 
 function run(order, cmd, args = {}) {
-  const r = shop.command(cmd, { order_id: order.id, ...args });
+  // Requests are named by their own id (<order_id>/r<n>); every other command by the order's.
+  const r = shop.command(cmd, cmd.startsWith('request.') ? args : { order_id: order.id, ...args });
   let text;
   if (!r.ok) text = refusal(r.error);
-  else text = cmd === 'order.cancel' ? t('step1.cancelled_notice') : t('result.ok', { what: word('cmd', cmd) });
+  else if (cmd === 'order.cancel' || r.result.order?.stage === 'cancelled' && order.stage !== 'cancelled' && noticeQueued(order.id)) text = t('step1.cancelled_notice');
+  else if (cmd === 'message.send') text = t('msg.queued');
+  else text = t('result.ok', { what: word('cmd', cmd) });
+  if (r.ok && cmd === 'label.print') state.label = { orderId: order.id, label: r.result.label };
   state.message = { orderId: order.id, kind: r.ok ? 'ok' : 'refused', text };
   refresh();
   return r;
+}
+
+/** Whether the core queued a cancellation notice to this order's buyer (C7), as its outbox says. */
+function noticeQueued(orderId) {
+  const r = shop.query('outbox.list');
+  return r.ok && r.result.items.some((m) => m.order_id === orderId && m.kind === 'cancellation_notice');
 }
 
 function scan(order, sku) {
@@ -192,6 +250,7 @@ function wire() {
   addEventListener('hashchange', () => {
     const before = state.orderId;
     readHash();
+    if (state.label?.orderId !== state.orderId) state.label = null; // the address leaves the screen with its order
     $('q').value = state.q;
     state.list = [];
     refresh();
@@ -235,10 +294,20 @@ async function main() {
   $('q').value = state.q;
   $('loading').textContent = '';
   $('console').hidden = false;
+  mountShopParts();
   wire();
   refresh();
-  // For tests and tools: resolves once everything changed so far is in IndexedDB.
-  window.packdeskConsole = { saved: () => store.flush() };
+  // For tests and tools: saved() resolves once everything changed so far is in IndexedDB;
+  // command(request) sends one command through the same store and repaints (as a marketplace
+  // sync would import an order); the answer is the core's.
+  window.packdeskConsole = {
+    saved: () => store.flush(),
+    command: (cmd, args = {}) => {
+      const r = shop.command(cmd, args);
+      refresh();
+      return r;
+    },
+  };
   document.body.dataset.ready = 'true';
 }
 

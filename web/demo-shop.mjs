@@ -63,6 +63,12 @@ export const PLAN = [
   [29, 'cancelled by the seller', 6], [30, 'cancelled: out of stock', 5],
 ];
 
+// [order, kind, hours before seedAt the buyer asked, reason]: pending requests the seller answers.
+export const REQUESTS = [
+  ['DEMO-11', 'cancel', 1, 'Ordered the wrong colour'],
+  ['DEMO-27', 'return', 10, 'The bottle arrived with a cracked cap'],
+];
+
 // When each later step happens, relative to the order's placement: awaiting_collection orders
 // were marked shipped soon after packing and wait for the carrier (H3/H7, 48 h); the others were
 // collected 6 h after placement and delivered a day after that.
@@ -133,6 +139,11 @@ export function seedDemoShop(exec, seedAt) {
       at = placed + DELIVERED_AFTER;
       cmd('carrier.event', { order_id: id, event: 'delivered' });
     }
+  }
+  // Buyers' requests still waiting for an answer (C4, 48 h from submission): a cancellation on a
+  // new order, a return on a delivered one.
+  for (const [orderId, kind, hoursAgo, reason] of REQUESTS) {
+    send({ cmd: 'request.open', at: seedAt - hoursAgo * HOUR, order_id: orderId, kind, reason });
   }
   // What time alone decides by now: lost, completed, the unpaid order cancelled.
   send({ cmd: 'tick', at: seedAt });

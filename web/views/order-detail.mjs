@@ -1,12 +1,15 @@
 // views/order-detail.mjs: one order as `order.get` returns it: stage and flags, masked buyer,
 // money, deadlines with their rule, lines, timeline; and, as buttons and forms, only the commands
-// its `actions` allow (step 1: check lines, confirm, cancel; step 2: views/packing.mjs; step 3:
-// handover, mark shipped, complaint; step 4: views/carrier-sim.mjs and the refund request).
+// its `actions` allow (step 1: check lines, confirm, cancel, buyer requests in views/requests.mjs;
+// step 2: views/packing.mjs; step 3: handover, mark shipped, complaint; step 4:
+// views/carrier-sim.mjs and the refund request; label, message, issues: views/order-extras.mjs).
 import { field, h, uid } from '../dom.mjs';
 import { dateTime, money, t, word } from '../i18n.mjs';
 import { renderCarrierSim } from './carrier-sim.mjs';
+import { renderIssues, renderLabel, renderMessage } from './order-extras.mjs';
 import { dueElement } from './orders.mjs';
 import { renderPacking } from './packing.mjs';
+import { renderRequests } from './requests.mjs';
 
 const CHECKS = ['ok', 'out_of_stock', 'damaged', 'expired'];
 
@@ -19,7 +22,7 @@ export function renderEmptyDetail(section) {
 
 /**
  * section: the detail pane; order: order.get's result; ctx: {now, run(cmd, args), scan(sku),
- * message: {kind, text}|null, feedback, close()}.
+ * message: {kind, text}|null, feedback, close(), label: {orderId, label}|null, hideLabel()}.
  */
 export function renderDetail(section, order, ctx) {
   const actions = new Set(order.actions ?? []);
@@ -32,10 +35,14 @@ export function renderDetail(section, order, ctx) {
     facts(order),
     deadlines(order, ctx.now),
     lines(order, view),
+    renderRequests(order, view),
     stepOne(order, view),
     renderPacking(order, view),
+    renderLabel(order, view),
     stepThree(order, view),
     stepFour(order, view),
+    renderIssues(order, view),
+    renderMessage(order, view),
     cancelForm(view),
     timeline(order),
   ].flat().filter(Boolean));

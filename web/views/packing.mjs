@@ -11,7 +11,7 @@ import { t, word } from '../i18n.mjs';
  * Returns the section, or null when there is nothing to pack.
  */
 export function renderPacking(order, ctx) {
-  const packing = ['pack.scan', 'pack.confirm', 'pack.complete'].some((a) => ctx.can(a));
+  const packing = ['pack.scan', 'pack.unscan', 'pack.confirm', 'pack.complete'].some((a) => ctx.can(a));
   if (!packing) return null;
   const lines = order.lines.filter((l) => !l.cancelled);
   const units = lines.reduce((n, l) => n + l.quantity, 0);
@@ -38,6 +38,17 @@ export function renderPacking(order, ctx) {
     class: 'feedback', id: 'scan-feedback', role: 'status', 'aria-live': 'assertive',
     dataset: { kind: ctx.feedback?.kind ?? '' },
   }, ctx.feedback?.text ?? ''));
+  if (ctx.can('pack.unscan')) {
+    // P1: a unit scanned by mistake comes back out; one button per line with a unit packed.
+    const packedLines = lines.filter((l) => l.packed > 0);
+    if (packedLines.length) {
+      children.push(h('div', { class: 'row', role: 'group', 'aria-label': t('unscan.title') }, packedLines.map((l) => {
+        const sku = l.seller_sku || l.sku_id;
+        return h('button', { type: 'button', dataset: { key: `unscan-${l.id}` }, onclick: () => ctx.run('pack.unscan', { sku }) },
+          t('unscan.button', { sku }));
+      })));
+    }
+  }
   if (order.checklist?.length) {
     children.push(h('h4', {}, t('step2.checklist')), h('ul', { class: 'checklist' }, order.checklist.map((entry) => {
       const label = word('item', entry.item);
