@@ -2,13 +2,9 @@
 // in a module worker (the same ES-module path a browser shell will use).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT } from './lib/engines.mjs';
+import { CHROMIUM, serveRepo } from './lib/browser.mjs';
 
-const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const PAGE = `<!doctype html><script type="module">
   import { createCore } from '/wasm/packdesk-core.mjs';
   const core = await createCore();
@@ -23,30 +19,14 @@ const PAGE = `<!doctype html><script type="module">
 </script>`;
 
 test('browser: the wasm core runs in Chromium, in a page and in a module worker', async (t) => {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    if (url.pathname === '/') return res.end(PAGE);
-    const file = path.join(ROOT, path.normalize(decodeURIComponent(url.pathname)));
-    if (!file.startsWith(ROOT)) return res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serveRepo({ '/': PAGE });
   t.after(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   t.after(() => browser.close());
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(`${server.origin}/`);
   await page.waitForFunction(() => window.result, null, { timeout: 20000 }).catch(() => {});
   const result = await page.evaluate(() => window.result);
   assert.deepEqual(errors, []);

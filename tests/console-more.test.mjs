@@ -2,68 +2,16 @@
 // print S1, messages P3, issues T2, unscan P1), the notification bell (D2), the shop metrics, and
 // buyer text rendered as text, in headless Chromium against the real web/server.mjs. Each test
 // runs in its own fresh browser profile (an empty IndexedDB, so the demo shop is seeded anew).
-// The helpers are tests/console.test.mjs's, copied.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM } from './lib/browser.mjs';
+import { expectStage, openConsole, useConsoleServer } from './lib/console.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-let server;
-let origin;
-
-before(async () => {
-  server = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  origin = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
-  });
-});
-after(() => server?.kill());
-
-async function openConsole(t, hash = '') {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-console-more-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) page.problems.push(`console: ${m.text()}`);
-  });
-  page.response = await page.goto(`${origin}/${hash}`);
-  await ready(page);
-  return page;
-}
-
-async function ready(page) {
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 20000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', await page.locator('#loading').textContent());
-}
-
-async function expectStage(page, stage, label) {
-  await page.waitForFunction((s) => document.getElementById('detail-stage')?.dataset.stage === s, stage, { timeout: 5000 })
-    .catch(() => {});
-  assert.equal(await page.locator('#detail-stage').getAttribute('data-stage'), stage, label);
-}
+const origin = useConsoleServer();
 const message = (page) => page.locator('#detail-message');
 const bellCount = async (page) => Number(await page.locator('#bell').getAttribute('data-unread'));
 
 test('C4 C5 console: a pending cancellation shows its 48 h countdown; reject needs a reason, extend is bounded, approve cancels and queues the notice', async (t) => {
-  const page = await openConsole(t, '#stage=awaiting_confirmation&order=DEMO-11');
+  const page = await openConsole(t, origin(), '#stage=awaiting_confirmation&order=DEMO-11');
   await expectStage(page, 'awaiting_confirmation', 'the order with the cancellation request');
   const req = page.locator('#requests li[data-request="DEMO-11/r1"]');
   assert.equal(await req.getAttribute('data-state'), 'pending');
@@ -102,7 +50,7 @@ test('C4 C5 console: a pending cancellation shows its 48 h countdown; reject nee
 });
 
 test('P3 S1 T2 P1 console: messages checked by the core, the label is the one place with the address, issues resolved, a unit taken back', async (t) => {
-  const page = await openConsole(t, '#stage=awaiting_confirmation&order=DEMO-10');
+  const page = await openConsole(t, origin(), '#stage=awaiting_confirmation&order=DEMO-10');
   await expectStage(page, 'awaiting_confirmation', 'a new order');
   await page.click('#message summary');
   await page.fill('[data-key="message-text"]', 'Thanks! please leave 5 stars');
@@ -146,7 +94,7 @@ test('P3 S1 T2 P1 console: messages checked by the core, the label is the one pl
 });
 
 test('D2 console: the bell counts unread notifications and goes down as they are read; metrics show percentages and a chart', async (t) => {
-  const page = await openConsole(t);
+  const page = await openConsole(t, origin());
   const start = await bellCount(page);
   assert.ok(start >= 20, `the demo's paid orders and requests are unread: ${start}`);
   assert.equal(await page.locator('#bell-count').textContent(), String(start));
@@ -188,7 +136,7 @@ test('D2 console: the bell counts unread notifications and goes down as they are
 });
 
 test('S1 console: an imported buyer name and product name with markup render as text', async (t) => {
-  const page = await openConsole(t);
+  const page = await openConsole(t, origin());
   const evil = '<img src=x onerror=window.pwned=1>';
   const r = await page.evaluate((name) => window.packdeskConsole.command('order.import', {
     order: {

@@ -3,63 +3,11 @@
 // builds on first open, one pickup order through the four steps by clicking and scanning (a
 // keyboard-wedge scanner is keystrokes + Enter), and a reload mid-flow that keeps what was saved.
 // Each test runs in its own fresh browser profile, so each starts from an empty IndexedDB.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM } from './lib/browser.mjs';
+import { expectStage, openConsole, ready, useConsoleServer } from './lib/console.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-let server;
-let origin;
-
-before(async () => {
-  server = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  origin = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
-  });
-});
-after(() => server?.kill());
-
-async function openConsole(t, hash = '') {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-console-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) page.problems.push(`console: ${m.text()}`);
-  });
-  page.response = await page.goto(`${origin}/${hash}`);
-  await ready(page);
-  return page;
-}
-
-async function ready(page) {
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 20000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', await page.locator('#loading').textContent());
-}
-
-const stageShown = (page) => page.locator('#detail-stage').getAttribute('data-stage');
-async function expectStage(page, stage, label) {
-  await page.waitForFunction((s) => document.getElementById('detail-stage')?.dataset.stage === s, stage, { timeout: 5000 })
-    .catch(() => {});
-  assert.equal(await stageShown(page), stage, label);
-}
+const origin = useConsoleServer();
 const tabCount = async (page, stage) => Number(await page.locator(`#tab-${stage}`).getAttribute('data-count'));
 const feedback = (page) => page.locator('#scan-feedback');
 
@@ -70,7 +18,7 @@ async function scan(page, sku) {
 }
 
 test('console: opens on the demo shop, orders in every stage, counts on the tabs', async (t) => {
-  const page = await openConsole(t);
+  const page = await openConsole(t, origin());
   const csp = page.response.headers()['content-security-policy'];
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
@@ -107,7 +55,7 @@ test('console: opens on the demo shop, orders in every stage, counts on the tabs
 });
 
 test('console: a pickup order through all four steps, clicking and scanning', async (t) => {
-  const page = await openConsole(t, '#stage=awaiting_confirmation');
+  const page = await openConsole(t, origin(), '#stage=awaiting_confirmation');
   await page.click('#orders [data-order-id="DEMO-12"]');
   await expectStage(page, 'awaiting_confirmation', 'step 1: a new order');
   assert.match(await page.locator('#detail').textContent(), /L\*\*\*/, 'the buyer is masked');
@@ -174,7 +122,7 @@ test('console: a pickup order through all four steps, clicking and scanning', as
 });
 
 test('console: a reload mid-flow keeps everything that was saved', async (t) => {
-  const page = await openConsole(t, '#stage=awaiting_confirmation&order=DEMO-13');
+  const page = await openConsole(t, origin(), '#stage=awaiting_confirmation&order=DEMO-13');
   await expectStage(page, 'awaiting_confirmation', 'the order from the URL');
   await page.click('[data-key="check-L1-ok"]');
   await page.click('[data-key="confirm"]');

@@ -19,10 +19,11 @@ export const CHROMIUM = {
     '--disable-component-update', '--disable-sync'],
 };
 
-/** Serves the repository's files; resolves to {origin, close()}. */
-export async function serveRepo() {
+/** Serves the repository's files, and `pages` (path → HTML) first; resolves to {origin, close()}. */
+export async function serveRepo(pages = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    if (url.pathname in pages) return res.writeHead(200, { 'content-type': TYPES['.html'] }).end(pages[url.pathname]);
     const file = path.join(ROOT, path.normalize(decodeURIComponent(url.pathname)));
     if (!file.startsWith(ROOT)) return res.writeHead(403).end();
     try {
