@@ -31,8 +31,11 @@ export function useConsoleServer() {
   return () => origin;
 }
 
-/** The console at origin/hash in a fresh profile; page.problems collects errors and CSP reports. */
-export async function openConsole(t, origin, hash = '') {
+/**
+ * The console at origin/hash in a fresh profile; page.problems collects errors and CSP reports.
+ * beforeLoad(page), if given, runs before the first navigation (say, to install a fake clock).
+ */
+export async function openConsole(t, origin, hash = '', { beforeLoad } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-console-'));
   const context = await chromium.launchPersistentContext(dir, CHROMIUM);
   t.after(async () => {
@@ -45,6 +48,7 @@ export async function openConsole(t, origin, hash = '') {
   page.on('console', (m) => {
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) page.problems.push(`console: ${m.text()}`);
   });
+  await beforeLoad?.(page);
   page.response = await page.goto(`${origin}/${hash}`);
   await ready(page);
   return page;
