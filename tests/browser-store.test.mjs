@@ -233,6 +233,91 @@ test('store: a failing IndexedDB rejects `saved` and says save-failed, then reco
   assert.deepEqual(page.errors, []);
 });
 
+// Headless Chromium keeps every page 'visible' (tried: minimizing the window through CDP
+// Browser.setWindowBounds, Page.setWebLifecycleState frozen/active, a second tab in front: no
+// visibilitychange, no freeze). So the page is hidden the way the browser tells it: the
+// document's visibilityState becomes 'hidden' and 'visibilitychange' is fired at the document,
+// which is exactly what the store listens to and reads.
+function hidePage() {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  const before = window.statuses.length;
+  document.dispatchEvent(new Event('visibilitychange'));
+  return new Promise((resolve) => setTimeout(() => resolve(window.statuses.slice(before)), 0));
+}
+
+test('store: going hidden saves what was not saved at once; a command issued right before navigating away is there after coming back', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context, { syncTimeoutMs: 3000 });
+  assert.deepEqual((await apply(page, SHOP.slice(0, 1))).saved, ['ok']);
+  // Changes this tab holds and no save is on its way for: their save failed, nothing retries it.
+  await page.evaluate(breakIndexedDb);
+  await page.evaluate(() => (window.failMode = 'abort'));
+  assert.deepEqual((await apply(page, SHOP.slice(1))).saved, ['SYNC_ABORTED', 'SYNC_ABORTED', 'SYNC_ABORTED']);
+  await page.evaluate(() => (window.failMode = null));
+  await page.waitForTimeout(200);
+  assert.equal((await statuses(page)).at(-1), 'save-failed:SYNC_ABORTED', 'nothing saves on its own');
+
+  // Hidden: a save starts before any timer could run, and completes.
+  assert.deepEqual(await page.evaluate(hidePage), ['saving']);
+  await page.waitForFunction(() => window.statuses.at(-1) === 'saved', null, { timeout: 5000 });
+  await reopen(page);
+  await assertShop(page, { A1: 'confirmed', A2: 'awaiting_confirmation' });
+
+  // Navigating away right after a command, in the same task (no wait for `saved`): its save has
+  // already put everything in its transaction before the page goes, and Chromium commits it.
+  // What is NOT promised: changes whose save failed earlier are also flushed on 'pagehide', but
+  // that save opens a new IndexedDB connection (a failed one drops it) and the page is gone
+  // before it opens: those changes are lost, and the seller was told 'save-failed', not 'saved'.
+  await page.evaluate((r) => {
+    window.store.exec(r);
+    location.href = '/tests/browser/store.html?away';
+  }, checkLine('A2'));
+  await page.waitForURL('**/store.html?away');
+  await page.goto(`${server.origin}/tests/browser/store.html`);
+  await page.waitForFunction(() => window.pageReady);
+  page.opened = await page.evaluate(() => window.openTestStore());
+  assert.equal(page.opened.isWriter, true);
+  const a2 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
+  assert.equal(a2.result.lines[0].check, 'ok');
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: a tab taking over whose load fails stays read-only with the error, retries, and becomes the writer', async (t) => {
+  const context = await launch(t, await profile(t));
+  const writer = await openPage(context);
+  const follower = await openPage(context);
+  assert.equal(follower.opened.isWriter, false);
+  assert.deepEqual((await apply(writer, SHOP)).saved, ['ok', 'ok', 'ok', 'ok']);
+  await follower.waitForFunction(() => window.query({ cmd: 'stats', at: 1 }).result.orders === 2, null, { timeout: 5000 });
+
+  // The follower's next load (a readonly transaction) aborts, once.
+  await follower.evaluate(() => {
+    const real = IDBDatabase.prototype.transaction;
+    window.loadFailures = 1;
+    IDBDatabase.prototype.transaction = function (stores, mode, options) {
+      const tx = real.call(this, stores, mode, options);
+      if (mode !== 'readwrite' && window.loadFailures > 0) {
+        window.loadFailures--;
+        queueMicrotask(() => tx.abort());
+      }
+      return tx;
+    };
+  });
+  // The writer's tab crashes (as when it is killed): no pagehide flush, so no 'saved' broadcast
+  // and no follower refresh, only the lock coming free. The load that fails is the takeover's.
+  const crashed = writer.waitForEvent('crash');
+  (await context.newCDPSession(writer)).send('Page.crash').catch(() => {});
+  await crashed;
+  await follower.waitForFunction(() => window.store.isWriter, null, { timeout: 5000 });
+  assert.deepEqual(await statuses(follower), ['read-only', 'read-only:LOAD_FAILED', 'writer']);
+  assert.equal(await follower.evaluate(() => window.loadFailures), 0);
+  assert.deepEqual((await apply(follower, [importOrder('B1', 'SKU-9')])).saved, ['ok']);
+  await reopen(follower);
+  assert.equal(follower.opened.isWriter, true);
+  await assertShop(follower, { A1: 'confirmed', A2: 'awaiting_confirmation', B1: 'awaiting_confirmation' });
+  assert.deepEqual(follower.errors, []);
+});
+
 // Flips one byte inside the first journal record, straight in IndexedDB (IDBFS's database is
 // named after the mount point), with later records after it: damage, not a torn tail.
 function damageJournal() {

@@ -34,6 +34,9 @@ const PD_STORE_READ_ONLY = 2;
 const REPORT_SIZE = 368; // sizeof(pd_store_report) in wasm32: 5 u64, an int, char[320], padding
 const REPORT_DAMAGED = 40;
 const REPORT_MESSAGE = 44;
+// A tab taking over as writer retries a failed load this many times, after 250, 500, 1000... ms.
+const TAKEOVER_RETRIES = 5;
+const TAKEOVER_BACKOFF_MS = 250;
 
 /**
  * Opens (creating if need be) the store `name` of this origin. Rejects with a StoreError when
@@ -297,8 +300,11 @@ export class Store extends EventTarget {
     });
   }
 
-  // The writer went and the lock came to this tab: load its last save, reopen writable.
-  async #takeOver() {
+  // The writer went and the lock came to this tab: load its last save, reopen writable. A load
+  // that fails is retried (TAKEOVER_RETRIES times, the wait doubling from TAKEOVER_BACKOFF_MS),
+  // each failure reported as 'read-only' with its error; the wait is outside the queue, so
+  // close() does not wait for it. After the last, the tab stays read-only, holding the lock.
+  async #takeOver(attempt = 0) {
     if (this.#closed || this.#role === 'writer') return;
     try {
       await this.#load();
@@ -306,6 +312,9 @@ export class Store extends EventTarget {
       this.#emitRole();
     } catch (err) {
       this.#emit('read-only', err);
+      if (attempt >= TAKEOVER_RETRIES) return;
+      const timer = setTimeout(() => this.#serially(() => this.#takeOver(attempt + 1)), TAKEOVER_BACKOFF_MS * 2 ** attempt);
+      this.#unhook.push(() => clearTimeout(timer));
     }
   }
 
