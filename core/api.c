@@ -147,7 +147,8 @@ static char *respond(cJSON *result, const pd_err *err) {
     result = NULL;
   } else {
     if (j_add(r, "error", e = cJSON_CreateObject()) || j_add_str(e, "code", err->code) ||
-        j_add_str(e, "message", err->message) || (err->rule && j_add_str(e, "rule", err->rule)))
+        j_add_str(e, "message", err->message) || (err->rule && j_add_str(e, "rule", err->rule)) ||
+        (err->reason && j_add_str(e, "reason", err->reason)))
       goto done;
   }
   out = cJSON_PrintUnformatted(r);
@@ -158,7 +159,7 @@ done:
 }
 
 static char *respond_error(const char *code, const char *rule, const char *message) {
-  pd_err err = {code, rule, ""};
+  pd_err err = {code, rule, NULL, ""};
   snprintf(err.message, sizeof err.message, "%s", message);
   return respond(NULL, &err);
 }

@@ -19,8 +19,9 @@
 #define RULE_LOST_ATTEMPTS 2               /* T5 */
 
 typedef struct {
-  const char *code; /* protocol error code: "ILLEGAL_TRANSITION", ... */
-  const char *rule; /* the RULES.md id that refused, or NULL */
+  const char *code;   /* protocol error code: "ILLEGAL_TRANSITION", ... */
+  const char *rule;   /* the RULES.md id that refused, or NULL */
+  const char *reason; /* a stable word for the shell when one code covers two cases, or NULL */
   char message[320];
 } pd_err;
 

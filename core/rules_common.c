@@ -10,6 +10,7 @@ int fail(rule_ctx *c, const char *code, const char *rule, const char *fmt, ...) 
   va_list ap;
   c->err->code = code;
   c->err->rule = rule;
+  c->err->reason = NULL;
   va_start(ap, fmt);
   vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
   va_end(ap);

@@ -26,14 +26,19 @@ int rules_pack_scan(rule_ctx *c, order *o, const char *sku, int undo, order_line
     match = l;
     if (undo ? l->packed > 0 : l->packed < l->quantity) break;
   }
-  if (!match)
-    return fail(c, "NOT_ORDERED", "P1", "%s is not in order %s: it must not go in the package", sku,
-                o->id);
+  if (!match) {
+    fail(c, "NOT_ORDERED", "P1", "%s is not in order %s: it must not go in the package", sku, o->id);
+    c->err->reason = "not_in_order";
+    return -1;
+  }
   if (undo && match->packed == 0)
     return fail(c, "ILLEGAL_TRANSITION", "P1", "no unit of %s has been packed", sku);
-  if (!undo && match->packed >= match->quantity)
-    return fail(c, "NOT_ORDERED", "P1", "one too many: %s is already packed %d/%d", sku,
-                match->packed, match->quantity);
+  if (!undo && match->packed >= match->quantity) {
+    fail(c, "NOT_ORDERED", "P1", "one too many: %s is already packed %d/%d", sku, match->packed,
+         match->quantity);
+    c->err->reason = "one_too_many";
+    return -1;
+  }
   char detail[160];
   snprintf(detail, sizeof detail, "%s %d/%d", sku, match->packed + (undo ? -1 : 1), match->quantity);
   if (order_add_timeline(o, c->at, undo ? "unpacked" : "packed_unit", detail)) return fail_oom(c);

@@ -209,11 +209,10 @@ function scan(order, sku) {
   if (r.ok) {
     feedback = { kind: 'ok', text: t('step2.packed', { packed: r.result.packed, units: r.result.units }) };
   } else {
-    // The core answers NOT_ORDERED for both a SKU not ordered and one unit too many (P1); which
-    // one is said by whether the SKU is on a line of this order.
-    const onALine = order.lines.some((l) => l.seller_sku === sku || l.sku_id === sku);
+    // NOT_ORDERED covers a SKU not ordered and one unit too many (P1): the core says which in
+    // `reason`, so the shell decides nothing about the order.
     const why = r.error.code !== 'NOT_ORDERED' ? word('error', r.error.code)
-      : t(onALine ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
+      : t(r.error.reason === 'one_too_many' ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
     feedback = { kind: 'refused', text: t('step2.refused', { why }) };
   }
   feedback.orderId = order.id;
