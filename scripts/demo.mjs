@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { demoOrder } from '../web/demo-shop.mjs'; // the console's demo orders: one set of data
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STORE = path.join(ROOT, 'build/demo');
@@ -41,37 +42,6 @@ class Cli {
     this.child.stdin.end();
     return this.exited;
   }
-}
-
-const PRODUCTS = [
-  { sku: 'TEA-OOLONG-200', name: 'Oolong tea 200 g', unit_price: 185000 },
-  { sku: 'MUG-CERAMIC', name: 'Ceramic mug, hand-glazed', unit_price: 240000, classes: ['fragile'] },
-  { sku: 'KNIFE-PARING', name: 'Paring knife 9 cm', unit_price: 320000, classes: ['sharp'] },
-  { sku: 'SAUCE-FISH-500', name: 'Fish sauce 500 ml', unit_price: 95000, classes: ['liquid'] },
-  { sku: 'TOWEL-COTTON', name: 'Cotton towel', unit_price: 120000 },
-  { sku: 'NOTEBOOK-A5', name: 'Notebook A5, dotted', unit_price: 60000 },
-];
-const BUYERS = [
-  ['Nguyen Van An', '0901234567', '12 Ly Thuong Kiet, Hoan Kiem, Ha Noi', 'Ha Noi'],
-  ['Tran Thi Binh', '0912345678', '45 Nguyen Hue, District 1, Ho Chi Minh City', 'Ho Chi Minh City'],
-  ['Le Hoang Cuong', '0987654321', '8 Bach Dang, Hai Chau, Da Nang', 'Da Nang'],
-  ['Pham Minh Duc', '0934567890', '101 Tran Phu, Nha Trang, Khanh Hoa', 'Khanh Hoa'],
-  ['Vo Thi Em', '0976543210', '27 Hung Vuong, Hue, Thua Thien Hue', 'Thua Thien Hue'],
-];
-
-/** The packdesk form of demo order k (1-based), placed at `at`, paid unless `unpaid`. */
-function demoOrder(k, at, { unpaid = false } = {}) {
-  const lines = [PRODUCTS[k % PRODUCTS.length]];
-  if (k % 3 === 0) lines.push(PRODUCTS[(k + 2) % PRODUCTS.length]);
-  const [name, phone, address, region] = BUYERS[k % BUYERS.length];
-  return {
-    id: `DEMO-${String(k).padStart(2, '0')}`,
-    placed_at: at,
-    ...(unpaid ? {} : { paid_at: at }),
-    currency: 'VND',
-    lines: lines.map((p, j) => ({ id: `L${j + 1}`, ...p, quantity: 1 + ((k + j) % 2) })),
-    buyer: { name, phone, address, region },
-  };
 }
 
 async function main() {
