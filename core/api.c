@@ -9,6 +9,7 @@
 #include "command.h"
 #include "json.h"
 #include "packdesk.h"
+#include "sync.h"
 
 int cmd_pay(cmd_ctx *k);
 int cmd_line_check(cmd_ctx *k);
@@ -32,40 +33,46 @@ int cmd_issue_resolve(cmd_ctx *k);
 int cmd_label(cmd_ctx *k);
 
 static const command_def commands[] = {
-    {"order.import", cmd_import, 1},
-    {"order.pay", cmd_pay, 1},
-    {"line.check", cmd_line_check, 1},
-    {"order.confirm", cmd_confirm, 1},
-    {"order.cancel", cmd_cancel, 1},
-    {"request.open", cmd_request_open, 1},
-    {"request.approve", cmd_request_approve, 1},
-    {"request.reject", cmd_request_reject, 1},
-    {"request.extend", cmd_request_extend, 1},
-    {"pack.scan", cmd_pack_scan, 1},
-    {"pack.unscan", cmd_pack_unscan, 1},
-    {"pack.confirm", cmd_pack_confirm, 1},
-    {"pack.complete", cmd_pack_complete, 1},
-    {"handover.set", cmd_handover, 1},
-    {"label.print", cmd_label, 1},
-    {"order.ship", cmd_ship, 1},
-    {"complaint.file", cmd_complaint, 1},
-    {"carrier.event", cmd_carrier_event, 1},
-    {"refund.submit", cmd_refund, 1},
-    {"issue.resolve", cmd_issue_resolve, 1},
-    {"message.send", cmd_message, 1},
-    {"tick", cmd_tick, 1},
-    {"policy.set", cmd_policy_set, 1},
-    {"product.set", cmd_product_set, 1},
-    {"notifications.read", cmd_notifications_read, 1},
-    {"outbox.ack", cmd_outbox_ack, 1},
-    {"order.get", query_order_get, 0},
-    {"orders.list", query_orders_list, 0},
-    {"orders.export", query_orders_export, 0},
-    {"stats", query_stats, 0},
-    {"metrics", query_metrics, 0},
-    {"notifications.list", query_notifications, 0},
-    {"outbox.list", query_outbox, 0},
-    {"policy.get", query_policy, 0},
+    {"order.import", cmd_import, 1, 1},
+    {"order.pay", cmd_pay, 1, 1},
+    {"line.check", cmd_line_check, 1, 1},
+    {"order.confirm", cmd_confirm, 1, 1},
+    {"order.cancel", cmd_cancel, 1, 1},
+    {"request.open", cmd_request_open, 1, 1},
+    {"request.approve", cmd_request_approve, 1, 1},
+    {"request.reject", cmd_request_reject, 1, 1},
+    {"request.extend", cmd_request_extend, 1, 1},
+    {"pack.scan", cmd_pack_scan, 1, 1},
+    {"pack.unscan", cmd_pack_unscan, 1, 1},
+    {"pack.confirm", cmd_pack_confirm, 1, 1},
+    {"pack.complete", cmd_pack_complete, 1, 1},
+    {"handover.set", cmd_handover, 1, 1},
+    {"label.print", cmd_label, 1, 1},
+    {"order.ship", cmd_ship, 1, 1},
+    {"complaint.file", cmd_complaint, 1, 1},
+    {"carrier.event", cmd_carrier_event, 1, 1},
+    {"refund.submit", cmd_refund, 1, 1},
+    {"issue.resolve", cmd_issue_resolve, 1, 1},
+    {"message.send", cmd_message, 1, 1},
+    {"tick", cmd_tick, 1, 0},
+    {"policy.set", cmd_policy_set, 1, 1},
+    {"product.set", cmd_product_set, 1, 1},
+    {"notifications.read", cmd_notifications_read, 1, 0},
+    {"outbox.ack", cmd_outbox_ack, 1, 0},
+    {"order.get", query_order_get, 0, 0},
+    {"orders.list", query_orders_list, 0, 0},
+    {"orders.export", query_orders_export, 0, 0},
+    {"stats", query_stats, 0, 0},
+    {"metrics", query_metrics, 0, 0},
+    {"notifications.list", query_notifications, 0, 0},
+    {"outbox.list", query_outbox, 0, 0},
+    {"policy.get", query_policy, 0, 0},
+    {"sync.pair", cmd_sync_pair, 1, 0},
+    {"sync.base", cmd_sync_base, 1, 0},
+    {"conflict.dismiss", cmd_conflict_dismiss, 1, 0},
+    {"sync.changes", query_sync_changes, 0, 0},
+    {"sync.pending", query_sync_pending, 0, 0},
+    {"sync.status", query_sync_status, 0, 0},
 };
 
 const command_def *command_find(const char *name) {
@@ -77,31 +84,6 @@ const command_def *command_find(const char *name) {
 #define REQUEST_MAX (4u << 20) /* 4 MiB: a marketplace order is a few KB */
 #define AT_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 #define OP_MAX 128
-
-/* Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFY): cJSON does not check. */
-static int valid_utf8(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80) { i++; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
-    else return 0;
-    if (n - i < len) return 0;
-    for (size_t j = 1; j < len; j++) {
-      if ((s[i + j] & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (s[i + j] & 0x3Fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return 0;
-    i += len;
-  }
-  return 1;
-}
 
 /*
  * What cJSON lets through but JSON (RFC 8259) does not, or what C strings cannot hold: a raw
@@ -158,6 +140,8 @@ done:
   return out;
 }
 
+char *api_respond(cJSON *result, const pd_err *err) { return respond(result, err); }
+
 static char *respond_error(const char *code, const char *rule, const char *message) {
   pd_err err = {code, rule, NULL, ""};
   snprintf(err.message, sizeof err.message, "%s", message);
@@ -177,6 +161,10 @@ static int run(cmd_ctx *k, const command_def **def, const char **op) {
   if (j_get_int(k->req, "at", 0, AT_MAX, &k->at))
     return fail(&k->rc, "BAD_REQUEST", NULL, "field at must be an integer of milliseconds since the epoch");
   if (arg_text(k, "op", 0, OP_MAX, op)) return -1;
+  /* conflict.dismiss {order_id, op} (docs/sync.md): its `op` names the refused operation, an
+   * op id this shop has already applied, so it is an argument here, not an op id to apply at
+   * most once (dismissing twice answers NOT_FOUND the second time and changes nothing). */
+  if (strcmp((*def)->name, "conflict.dismiss") == 0) *op = NULL;
   return 0;
 }
 
@@ -187,7 +175,7 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len) {
   k.rc = (rule_ctx){shop, &k.txn, 0, &k.err};
   pd_alloc_init();
   if (len > REQUEST_MAX) return respond_error("BAD_REQUEST", NULL, "request larger than 4 MiB");
-  if (!valid_utf8((const unsigned char *)request, len))
+  if (!j_valid_utf8((const unsigned char *)request, len))
     return respond_error("BAD_JSON", NULL, "request is not valid UTF-8");
   const char *bad = prescan(request, len);
   if (bad) return respond_error("BAD_JSON", NULL, bad);
@@ -240,6 +228,9 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len) {
     if (!record || !(record->op = pd_strdup(op)) || !(record->response = pd_strdup(out))) goto oom;
     record->fingerprint = print;
   }
+  /* A device keeps what it did for the server (docs/sync.md): the request as received. */
+  if (op && def->pending && shop->device_id && sync_capture(&k.txn, def->name, op, k.at, request, len))
+    goto oom;
   if (shop_prepare(shop, &k.txn, op)) goto oom;
   if (shop->journal && shop->journal(shop->journal_ud, request, len)) {
     pd_free(out);

@@ -28,6 +28,7 @@ typedef struct {
   const unsigned char *data;
   size_t len, pos;
   int failed; /* overrun, bad value or out of memory: everything read since is 0 / NULL */
+  uint32_t format; /* the snapshot format being read (snapshot.h); 0 = the current one */
 } bytes_reader;
 
 uint8_t br_u8(bytes_reader *r);

@@ -26,9 +26,16 @@ typedef struct {
   const char *name;
   cmd_fn fn;
   int mutating; /* 1: journaled, op ids apply; 0: a query */
+  /* 1: on a paired shop, a command with an op is kept as pending for the server (sync.c).
+   * Not tick (each side's time runs on its own), not sync.*, and not what only means something
+   * on this device: its notification and outbox ids, its conflicts. */
+  int pending;
 } command_def;
 
 const command_def *command_find(const char *name);
+
+/* The response text for a result (taken) or an error: what pd_exec answers. NULL: no memory. */
+char *api_respond(cJSON *result, const pd_err *err);
 
 /* Argument readers: 0 (with *out NULL when an optional one is absent), or -1 with a
  * BAD_REQUEST naming the field. Strings must be non-empty and at most maxlen bytes. */
@@ -55,6 +62,13 @@ int query_metrics(cmd_ctx *k);
 int query_notifications(cmd_ctx *k);
 int query_outbox(cmd_ctx *k);
 int query_policy(cmd_ctx *k);
+/* sync (command_sync.c, sync_base.c; docs/sync.md) */
+int cmd_sync_pair(cmd_ctx *k);
+int cmd_sync_base(cmd_ctx *k);
+int cmd_conflict_dismiss(cmd_ctx *k);
+int query_sync_changes(cmd_ctx *k);
+int query_sync_pending(cmd_ctx *k);
+int query_sync_status(cmd_ctx *k);
 
 #define ID_MAX 64
 #define TEXT_MAX 1000

@@ -171,14 +171,12 @@ int cmd_complaint(cmd_ctx *k) {
 }
 
 int cmd_carrier_event(cmd_ctx *k) {
-  static const char *const events[] = {"picked_up", "dropped_off", "in_transit", "delivery_failed",
-                                       "delivered", "damaged"};
   const char *tracking;
   int e;
   order *o = arg_order(k);
-  if (!o || arg_enum(k, "event", events, 6, &e) ||
+  if (!o || arg_enum(k, "event", CARRIER_EVENTS, CARRIER_EVENT_COUNT, &e) ||
       arg_text(k, "tracking_number", 0, ID_MAX, &tracking) ||
-      rules_carrier_event(&k->rc, o, events[e], tracking))
+      rules_carrier_event(&k->rc, o, CARRIER_EVENTS[e], tracking))
     return -1;
   return result_order(k, o);
 }

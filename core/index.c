@@ -182,3 +182,35 @@ index_node *index_next(const index_node *n) {
   }
   return p;
 }
+
+static index_node *rightmost(index_node *n) {
+  while (n->right) n = n->right;
+  return n;
+}
+
+index_node *index_last(const pd_index *ix) { return ix->root ? rightmost(ix->root) : NULL; }
+
+/* One descent, remembering the last node that was smaller than (key, seq). */
+index_node *index_before(const pd_index *ix, int64_t key, uint64_t seq) {
+  index_node *best = NULL, *cur = ix->root;
+  while (cur) {
+    if (cmp_node(cur, key, seq) < 0) {
+      best = cur;
+      cur = cur->right;
+    } else {
+      cur = cur->left;
+    }
+  }
+  return best;
+}
+
+/* Predecessor: the rightmost of the left subtree, else the first ancestor reached from its right. */
+index_node *index_prev(const index_node *n) {
+  if (n->left) return rightmost(n->left);
+  index_node *p = n->parent;
+  while (p && p->left == n) {
+    n = p;
+    p = p->parent;
+  }
+  return p;
+}

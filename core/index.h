@@ -36,6 +36,10 @@ index_node *index_first(const pd_index *ix);
 index_node *index_after(const pd_index *ix, int64_t key, uint64_t seq);
 /* The in-order successor of n, or NULL. */
 index_node *index_next(const index_node *n);
+/* The mirror images, for walking an index from its end (orders.list's newest first). */
+index_node *index_last(const pd_index *ix);
+index_node *index_before(const pd_index *ix, int64_t key, uint64_t seq); /* strictly before */
+index_node *index_prev(const index_node *n);
 
 /* The object that holds a node: PD_CONTAINER(node, order, stage_node). */
 #define PD_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -6,6 +6,7 @@
 #ifndef PD_JSON_H
 #define PD_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cJSON.h"
@@ -26,5 +27,8 @@ const cJSON *j_get(const cJSON *obj, const char *key);
 const char *j_get_str(const cJSON *obj, const char *key);
 /* An integer in [lo, hi] exactly (no fraction, no precision lost): 0, or -1. */
 int j_get_int(const cJSON *obj, const char *key, int64_t lo, int64_t hi, int64_t *out);
+
+/* Strict UTF-8 (RFC 3629): 1, or 0 for overlongs, surrogates, or anything past U+10FFFF. */
+int j_valid_utf8(const unsigned char *s, size_t n);
 
 #endif

@@ -36,6 +36,14 @@ static void request_free(order_request *r) {
   pd_free(r->answer_reason);
 }
 
+static void conflict_free(order_conflict *c) {
+  pd_free(c->op);
+  pd_free(c->cmd);
+  pd_free(c->code);
+  pd_free(c->rule);
+  pd_free(c->message);
+}
+
 void order_free(order *o) {
   if (!o) return;
   char **strings[] = {&o->id, &o->source, &o->buyer_name, &o->buyer_phone, &o->address_full,
@@ -45,6 +53,8 @@ void order_free(order *o) {
   for (size_t i = 0; i < o->lines.len; i++) line_free(&o->lines.items[i]);
   for (size_t i = 0; i < o->requests.len; i++) request_free(&o->requests.items[i]);
   for (size_t i = 0; i < o->timeline.len; i++) pd_free(o->timeline.items[i].detail);
+  for (size_t i = 0; i < o->conflicts.len; i++) conflict_free(&o->conflicts.items[i]);
+  pd_free(o->conflicts.items);
   pd_free(o->lines.items);
   pd_free(o->checklist.items);
   pd_free(o->requests.items);
@@ -68,6 +78,17 @@ static int line_copy(order_line *dst, const order_line *src) {
       dup_into(&dst->seller_sku, src->seller_sku) ||
       dup_into(&dst->product_name, src->product_name) || dup_into(&dst->sku_name, src->sku_name)) {
     line_free(dst);
+    return -1;
+  }
+  return 0;
+}
+
+static int conflict_copy(order_conflict *dst, const order_conflict *src) {
+  *dst = *src;
+  dst->op = dst->cmd = dst->code = dst->rule = dst->message = NULL;
+  if (dup_into(&dst->op, src->op) || dup_into(&dst->cmd, src->cmd) || dup_into(&dst->code, src->code) ||
+      dup_into(&dst->rule, src->rule) || dup_into(&dst->message, src->message)) {
+    conflict_free(dst);
     return -1;
   }
   return 0;
@@ -108,9 +129,13 @@ order *order_clone(const order *o) {
   memset(&c->requests, 0, sizeof c->requests);
   memset(&c->timeline, 0, sizeof c->timeline);
   memset(&c->issues, 0, sizeof c->issues);
+  memset(&c->conflicts, 0, sizeof c->conflicts);
   memset(&c->stage_node, 0, sizeof c->stage_node);
   memset(&c->all_node, 0, sizeof c->all_node);
   memset(&c->tick_node, 0, sizeof c->tick_node);
+  memset(&c->version_node, 0, sizeof c->version_node);
+  memset(&c->placed_stage_node, 0, sizeof c->placed_stage_node);
+  memset(&c->placed_all_node, 0, sizeof c->placed_all_node);
 
   if (dup_into(&c->id, o->id) || dup_into(&c->source, o->source) ||
       dup_into(&c->buyer_name, o->buyer_name) || dup_into(&c->buyer_phone, o->buyer_phone) ||
@@ -156,6 +181,13 @@ order *order_clone(const order *o) {
     goto fail;
   if (o->issues.len) memcpy(c->issues.items, o->issues.items, o->issues.len * sizeof(order_issue));
   c->issues.len = o->issues.len;
+
+  if (alloc_items((void **)&c->conflicts.items, &c->conflicts.cap, o->conflicts.len,
+                  sizeof(order_conflict)))
+    goto fail;
+  for (; c->conflicts.len < o->conflicts.len; c->conflicts.len++)
+    if (conflict_copy(&c->conflicts.items[c->conflicts.len], &o->conflicts.items[c->conflicts.len]))
+      goto fail;
   return c;
 
 fail:
@@ -229,6 +261,24 @@ order_request *order_add_request(order *o, request_kind kind, const char *reason
   r->submitted_at = at;
   o->requests.len++;
   return r;
+}
+
+int order_add_conflict(order *o, const order_conflict *c) {
+  if (VEC_GROW(o->conflicts) || conflict_copy(&o->conflicts.items[o->conflicts.len], c)) return -1;
+  o->conflicts.len++;
+  return 0;
+}
+
+int order_remove_conflict(order *o, const char *op) {
+  for (size_t i = 0; i < o->conflicts.len; i++) {
+    if (strcmp(o->conflicts.items[i].op, op) != 0) continue;
+    conflict_free(&o->conflicts.items[i]);
+    memmove(&o->conflicts.items[i], &o->conflicts.items[i + 1],
+            (o->conflicts.len - i - 1) * sizeof *o->conflicts.items);
+    o->conflicts.len--;
+    return 0;
+  }
+  return -1;
 }
 
 order_line *order_find_line(order *o, const char *line_id) {

@@ -115,6 +115,19 @@ typedef struct {
   int confirmed;
 } checklist_item;
 
+/* sync: an operation of this device that the server refused (docs/sync.md). The device's own
+ * record, kept until the seller dismisses it; a server never has any. */
+typedef struct {
+  char *op;           /* the operation's op id */
+  char *cmd;          /* its command */
+  pd_ms at;           /* its `at` */
+  char *code;         /* the server's error */
+  char *rule;         /* NULL when no rule refused */
+  char *message;
+  const char *because_event; /* the newest event of the server's timeline (vocabulary); NULL: none */
+  pd_ms because_at;
+} order_conflict;
+
 typedef enum { HANDOVER_NONE, HANDOVER_PICKUP, HANDOVER_DROPOFF } handover_method;
 typedef enum { CANCEL_BY_NONE, CANCEL_BY_SELLER, CANCEL_BY_BUYER, CANCEL_BY_SYSTEM, CANCEL_BY_MARKETPLACE } cancel_by;
 
@@ -159,6 +172,8 @@ typedef struct order {
   PD_VEC(order_request) requests;
   PD_VEC(timeline_entry) timeline;
   PD_VEC(order_issue) issues;
+  PD_VEC(order_conflict) conflicts;
+  uint64_t version;    /* sync: the shop's version counter when this order last changed */
 
   /* Index membership (owned by the shop; not copied by order_clone). */
   pd_ms urgency;       /* sort key in its stage: the most pressing unsettled due time */
@@ -166,6 +181,9 @@ typedef struct order {
   index_node stage_node; /* in its stage, by urgency */
   index_node all_node;   /* across stages, by urgency */
   index_node tick_node;  /* by next_event, for tick */
+  index_node version_node; /* by version, for sync.changes */
+  index_node placed_stage_node; /* in its stage, by placed_at: orders.list sort newest/oldest */
+  index_node placed_all_node;   /* across stages, by placed_at */
   uint64_t seq;        /* arrival order: the tie-breaker of every index */
 } order;
 
@@ -183,6 +201,10 @@ int order_add_timeline(order *o, pd_ms at, const char *event, const char *detail
 int order_add_checklist(order *o, const char *item);
 int order_add_issue(order *o, issue_kind kind, pd_ms at);
 order_request *order_add_request(order *o, request_kind kind, const char *reason, pd_ms at);
+/* Takes a copy of c's strings; c->because_event must be in the timeline vocabulary or NULL. */
+int order_add_conflict(order *o, const order_conflict *c);
+/* Removes the conflict of operation op: 0, or -1 when the order has none. Never allocates. */
+int order_remove_conflict(order *o, const char *op);
 
 order_line *order_find_line(order *o, const char *line_id);
 order_request *order_find_request(order *o, const char *request_id);

@@ -65,30 +65,58 @@ static int parse_cursor(const char *s, int64_t *key, uint64_t *seq) {
   return 0;
 }
 
+/* orders.list's orders: most urgent first (the default), or by placed_at, newest or oldest
+ * first. Each sort walks its own index (core/shop.h), so a page costs the same at any size. */
+enum { SORT_URGENCY, SORT_NEWEST, SORT_OLDEST };
+static const char *const sort_names[] = {"urgency", "newest", "oldest"};
+
+/* An urgency cursor is "<key>:<seq>" (as it always was); the others name their sort,
+ * "newest/<placed_at>:<seq>", so a cursor cannot resume a page of another sort. */
+static int parse_list_cursor(const char *s, int sort, int64_t *key, uint64_t *seq) {
+  const char *slash = strchr(s, '/');
+  if (sort == SORT_URGENCY) return slash ? -1 : parse_cursor(s, key, seq);
+  size_t n = strlen(sort_names[sort]);
+  if (!slash || (size_t)(slash - s) != n || strncmp(s, sort_names[sort], n) != 0) return -1;
+  return parse_cursor(slash + 1, key, seq);
+}
+
 int query_orders_list(cmd_ctx *k) {
-  const char *stage_s, *q, *after, *sort;
+  const char *stage_s, *q, *after, *sort_s;
   int64_t limit = 50;
   int64_t key = 0;
   uint64_t seq = 0;
   if (arg_text(k, "stage", 0, 32, &stage_s) || arg_text(k, "q", 0, 100, &q) ||
-      arg_text(k, "after", 0, 64, &after) || arg_text(k, "sort", 0, 16, &sort) ||
+      arg_text(k, "after", 0, 64, &after) || arg_text(k, "sort", 0, 16, &sort_s) ||
       arg_int(k, "limit", 0, 1, 500, &limit))
     return -1;
   int stage = stage_s ? stage_from_name(stage_s) : -1;
   if (stage_s && stage < 0) return fail(&k->rc, "BAD_REQUEST", NULL, "field stage: unknown stage %s", stage_s);
-  if (sort && strcmp(sort, "urgency") != 0)
-    return fail(&k->rc, "BAD_REQUEST", NULL, "field sort must be urgency");
-  if (after && parse_cursor(after, &key, &seq))
-    return fail(&k->rc, "BAD_REQUEST", NULL, "field after is not a cursor from a previous page");
-  const pd_index *ix = stage >= 0 ? &k->shop->by_stage[stage] : &k->shop->all;
-  size_t offset = stage >= 0 ? offsetof(order, stage_node) : offsetof(order, all_node);
+  int sort = SORT_URGENCY;
+  while (sort_s && strcmp(sort_s, sort_names[sort]) != 0)
+    if (++sort > SORT_OLDEST)
+      return fail(&k->rc, "BAD_REQUEST", NULL, "field sort must be urgency, newest or oldest");
+  if (after && parse_list_cursor(after, sort, &key, &seq))
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field after is not a cursor from a previous page of sort %s",
+                sort_names[sort]);
+  pd_shop *s = k->shop;
+  const pd_index *ix;
+  size_t offset;
+  if (sort == SORT_URGENCY) {
+    ix = stage >= 0 ? &s->by_stage[stage] : &s->all;
+    offset = stage >= 0 ? offsetof(order, stage_node) : offsetof(order, all_node);
+  } else {
+    ix = stage >= 0 ? &s->placed_by_stage[stage] : &s->placed;
+    offset = stage >= 0 ? offsetof(order, placed_stage_node) : offsetof(order, placed_all_node);
+  }
+  int back = sort == SORT_NEWEST; /* the index ascends: newest first walks it from its end */
   cJSON *rows = cJSON_CreateArray();
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
   const order *last = NULL;
   int64_t n = 0;
-  index_node *node = after ? index_after(ix, key, seq) : index_first(ix);
-  for (; node; node = index_next(node)) {
+  index_node *node = after ? (back ? index_before(ix, key, seq) : index_after(ix, key, seq))
+                           : (back ? index_last(ix) : index_first(ix));
+  for (; node; node = back ? index_prev(node) : index_next(node)) {
     const order *o = (const order *)(const void *)((const char *)node - offset);
     if (q && !matches(o, q)) continue;
     if (n == limit) break; /* one more exists: the page has a next */
@@ -96,8 +124,11 @@ int query_orders_list(cmd_ctx *k) {
     last = o;
     n++;
   }
-  char cursor[48];
-  if (node && last) snprintf(cursor, sizeof cursor, "%" PRId64 ":%" PRIu64, last->urgency, last->seq);
+  char cursor[64];
+  if (node && last && sort == SORT_URGENCY)
+    snprintf(cursor, sizeof cursor, "%" PRId64 ":%" PRIu64, last->urgency, last->seq);
+  else if (node && last)
+    snprintf(cursor, sizeof cursor, "%s/%" PRId64 ":%" PRIu64, sort_names[sort], last->placed_at, last->seq);
   if (j_add_str(k->result, "next", node && last ? cursor : NULL) ||
       j_add_int(k->result, "total", (int64_t)ix->count))
     return fail_oom(&k->rc);

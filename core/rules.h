@@ -77,6 +77,12 @@ int rules_label(rule_ctx *c, order *o);
 
 /* The commands allowed on o now, as a JSON array of names (NULL when out of memory). */
 cJSON *rules_actions(pd_shop *s, const order *o, pd_ms at);
+/* The carrier events (of CARRIER_EVENTS) that fit o now, as a JSON array (NULL: out of memory). */
+cJSON *rules_carrier_events(pd_shop *s, const order *o, pd_ms at);
+
+/* carrier.event's vocabulary (rules_ship.c). */
+#define CARRIER_EVENT_COUNT 6
+extern const char *const CARRIER_EVENTS[CARRIER_EVENT_COUNT];
 
 /* Shared by the rules files. */
 void deadline_open(order *o, deadline_kind k, pd_ms due);

@@ -62,9 +62,26 @@ cJSON *rules_actions(pd_shop *s, const order *o, pd_ms at) {
       {"refund.submit", !can_refund(&c, o)},
       {"issue.resolve", any_open_issue(o)},
       {"message.send", 1},
+      {"conflict.dismiss", o->conflicts.len > 0},
   };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++)
     if (all[i].allowed && push(arr, all[i].name)) {
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  return arr;
+}
+
+/* Which carrier events fit now, asked of carrier.event's own guard: the carrier simulator
+ * offers only these (a pickup order is never "dropped off", nothing is delivered before it
+ * is in transit). */
+cJSON *rules_carrier_events(pd_shop *s, const order *o, pd_ms at) {
+  pd_err err;
+  rule_ctx c = {s, NULL, at, &err};
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) return NULL;
+  for (size_t i = 0; i < CARRIER_EVENT_COUNT; i++)
+    if (!can_carrier_event(&c, o, CARRIER_EVENTS[i]) && push(arr, CARRIER_EVENTS[i])) {
       cJSON_Delete(arr);
       return NULL;
     }

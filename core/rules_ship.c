@@ -112,6 +112,9 @@ int rules_complaint(rule_ctx *c, order *o, const char *text) {
   return 0;
 }
 
+const char *const CARRIER_EVENTS[CARRIER_EVENT_COUNT] = {
+    "picked_up", "dropped_off", "in_transit", "delivery_failed", "delivered", "damaged"};
+
 int can_carrier_event(rule_ctx *c, const order *o, const char *ev) {
   int collect = strcmp(ev, "picked_up") == 0 || strcmp(ev, "dropped_off") == 0;
   if (collect) {

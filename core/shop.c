@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sync.h"
 #include "vec.h"
 
 static void reindex(pd_shop *s, order *o);
@@ -13,6 +14,9 @@ static void shop_init_indexes(pd_shop *s) {
   for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->by_stage[i]);
   index_init(&s->all);
   index_init(&s->timed);
+  for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->placed_by_stage[i]);
+  index_init(&s->placed);
+  index_init(&s->by_version);
 }
 
 pd_shop *pd_shop_new(void) {
@@ -28,6 +32,7 @@ pd_shop *pd_shop_new(void) {
   s->next_outbox_id = 1;
   s->next_note_id = 1;
   s->next_op_seq = 1;
+  s->next_pending = 1;
   return s;
 }
 
@@ -76,6 +81,9 @@ void pd_shop_free(pd_shop *s) {
   for (size_t i = 0; i < s->notes.len; i++) pd_free(s->notes.items[i].order_id);
   pd_free(s->outbox.items);
   pd_free(s->notes.items);
+  for (size_t i = 0; i < s->pending.len; i++) pending_op_free(&s->pending.items[i]);
+  pd_free(s->pending.items);
+  pd_free(s->device_id);
   pd_free(s);
 }
 
@@ -89,14 +97,14 @@ order *shop_find(pd_shop *s, const char *order_id) { return idmap_get(&s->orders
 order *txn_find(pd_shop *s, shop_txn *t, const char *order_id) {
   for (size_t i = 0; i < t->orders.len; i++)
     if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
-  return shop_find(s, order_id);
+  return t->parent ? txn_find(s, t->parent, order_id) : shop_find(s, order_id);
 }
 
 order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom) {
   *oom = 0;
   for (size_t i = 0; i < t->orders.len; i++)
     if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
-  order *orig = shop_find(s, order_id);
+  order *orig = t->parent ? txn_find(s, t->parent, order_id) : shop_find(s, order_id);
   if (!orig) return NULL;
   order *work = txn_take(t, orig);
   *oom = work == NULL;
@@ -106,7 +114,7 @@ order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom) {
 order *txn_take(shop_txn *t, order *orig) {
   order *work = NULL;
   if (VEC_GROW(t->orders) || !(work = order_clone(orig))) return NULL;
-  t->orders.items[t->orders.len++] = (txn_order){orig, work};
+  t->orders.items[t->orders.len++] = (txn_order){orig, work, 0};
   return work;
 }
 
@@ -115,7 +123,7 @@ int txn_add_order(shop_txn *t, order *o) {
     order_free(o);
     return -1;
   }
-  t->orders.items[t->orders.len++] = (txn_order){NULL, o};
+  t->orders.items[t->orders.len++] = (txn_order){NULL, o, 0};
   return 0;
 }
 
@@ -153,7 +161,25 @@ int txn_product(shop_txn *t, const char *sku, unsigned classes, int authorized) 
 
 int txn_is_empty(const shop_txn *t) {
   return !t->orders.len && !t->outbox.len && !t->notes.len && !t->products.len && !t->acked.len &&
-         !t->read_notes.len && !t->policy_changed;
+         !t->read_notes.len && !t->policy_changed && sync_change_is_empty(&t->sync);
+}
+
+int txn_merge_orders(shop_txn *outer, shop_txn *inner) {
+  if (VEC_RESERVE(outer->orders, inner->orders.len)) return -1;
+  for (size_t i = 0; i < inner->orders.len; i++) {
+    txn_order in = inner->orders.items[i];
+    size_t j = 0;
+    while (j < outer->orders.len && (!in.orig || outer->orders.items[j].work != in.orig)) j++;
+    if (j < outer->orders.len) { /* a copy of outer's copy: it takes that copy's place */
+      order_free(outer->orders.items[j].work);
+      outer->orders.items[j].work = in.work;
+      outer->orders.items[j].keep_version = 0;
+    } else {
+      outer->orders.items[outer->orders.len++] = (txn_order){in.orig, in.work, 0};
+    }
+  }
+  inner->orders.len = 0;
+  return 0;
 }
 
 void txn_free(shop_txn *t) {
@@ -167,6 +193,7 @@ void txn_free(shop_txn *t) {
   pd_free(t->products.items);
   pd_free(t->acked.items);
   pd_free(t->read_notes.items);
+  sync_change_free(&t->sync);
   memset(t, 0, sizeof *t);
 }
 
@@ -217,6 +244,7 @@ static void metrics_apply(shop_metrics *m, const order *o, int64_t sign) {
   m->seller_cancelled += sign * (o->stage == STAGE_CANCELLED && o->seller_fault_cancel);
   m->delivered += sign * (o->delivered_at != 0);
   m->delivered_on_time += sign * (o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY));
+  m->conflicts += sign * (int64_t)o->conflicts.len;
 }
 
 /* Makes by_seq, op_list and the dirty flags big enough for `orders` new orders and `ops` new
@@ -241,7 +269,9 @@ static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
 
 int shop_load_order(pd_shop *s, order *o) {
   if (o->seq == 0 || o->seq > SHOP_MAX_SEQ || idmap_get(&s->orders, o->id)) return -1;
+  if (o->version > SYNC_VERSION_MAX) return -1;
   if (o->seq >= s->next_seq) s->next_seq = o->seq + 1;
+  if (o->version > s->version) s->version = o->version;
   if (idmap_reserve(&s->orders, 1) || reserve_pages(s, 0, 0)) return -1;
   if (s->by_seq.items[o->seq]) return -1; /* two orders with one seq: not a file of ours */
   idmap_put(&s->orders, o->id, o);
@@ -269,6 +299,7 @@ int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
   if (VEC_RESERVE(s->notes, t->notes.len)) return -1;
   if (idmap_reserve(&s->products, t->products.len)) return -1;
   if (op && idmap_reserve(&s->ops, 1)) return -1;
+  if (sync_prepare(s, t)) return -1;
   return reserve_pages(s, fresh, op != NULL);
 }
 
@@ -276,6 +307,10 @@ static void unindex(pd_shop *s, order *o) {
   if (index_contains(&o->stage_node)) index_remove(&s->by_stage[o->stage], &o->stage_node);
   if (index_contains(&o->all_node)) index_remove(&s->all, &o->all_node);
   if (index_contains(&o->tick_node)) index_remove(&s->timed, &o->tick_node);
+  if (index_contains(&o->placed_stage_node))
+    index_remove(&s->placed_by_stage[o->stage], &o->placed_stage_node);
+  if (index_contains(&o->placed_all_node)) index_remove(&s->placed, &o->placed_all_node);
+  if (index_contains(&o->version_node)) index_remove(&s->by_version, &o->version_node);
 }
 
 static void reindex(pd_shop *s, order *o) {
@@ -283,11 +318,20 @@ static void reindex(pd_shop *s, order *o) {
   index_insert(&s->by_stage[o->stage], &o->stage_node, o->urgency, o->seq);
   index_insert(&s->all, &o->all_node, o->urgency, o->seq);
   if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node, o->next_event, o->seq);
+  index_insert(&s->placed_by_stage[o->stage], &o->placed_stage_node, o->placed_at, o->seq);
+  index_insert(&s->placed, &o->placed_all_node, o->placed_at, o->seq);
+  index_insert(&s->by_version, &o->version_node, (int64_t)o->version, o->seq);
 }
 
+/* Every order a commit changes gets the shop's next version (sync.changes reads them), except
+ * the states sync.base loads as they are: those keep theirs, and the counter moves past them. */
 static void commit_orders(pd_shop *s, shop_txn *t) {
+  for (size_t i = 0; i < t->orders.len; i++)
+    if (t->orders.items[i].keep_version && t->orders.items[i].work->version > s->version)
+      s->version = t->orders.items[i].work->version;
   for (size_t i = 0; i < t->orders.len; i++) {
     order *orig = t->orders.items[i].orig, *work = t->orders.items[i].work;
+    if (!t->orders.items[i].keep_version) work->version = ++s->version;
     if (orig) {
       unindex(s, orig);
       metrics_apply(&s->metrics, orig, -1);
@@ -357,6 +401,7 @@ void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
   }
   t->products.len = 0;
   if (t->policy_changed) s->policy = t->policy;
+  sync_commit(s, t);
   if (op_record) {
     op_record->seq = s->next_op_seq++;
     idmap_put(&s->ops, op_record->op, op_record);

@@ -46,6 +46,16 @@ typedef struct {
   uint64_t seq;         /* order of application: the store pages operations by it */
 } applied_op;
 
+/* sync: an operation of this device kept for the server until it answers (docs/sync.md). */
+typedef struct {
+  uint64_t seq;     /* device sequence number: 1, 2, 3, ... */
+  char *op;
+  char *order_id;   /* the order the command touched; NULL for a shop-wide one */
+  const char *cmd;  /* the command's name (the command table's own copy) */
+  pd_ms at;
+  char *request;    /* exactly as received */
+} pending_op;
+
 /* The store saves orders and operations in pages of these many, by seq: what a command
  * changes dirties one page, so a checkpoint writes what changed, not the whole shop. */
 #define ORDER_PAGE 64u
@@ -66,15 +76,33 @@ typedef struct {
   int64_t seller_cancelled;  /* cancellations the seller caused */
   int64_t delivered;
   int64_t delivered_on_time; /* T4 */
+  int64_t conflicts;         /* sync: conflicts on orders (sync.status) */
 } shop_metrics;
 
 typedef struct {
   order *orig; /* NULL for a new order */
   order *work; /* the copy the command changes */
+  int keep_version; /* sync.base: work keeps the version its state carries (not stamped) */
 } txn_order;
 
-/* What one command is about to do; nothing of it is visible until shop_commit(). */
+/* An applied operation's stored answer, replaced when sync.base applies it again. */
 typedef struct {
+  applied_op *rec;
+  char *response; /* owned until the commit swaps it in */
+} op_answer;
+
+/* What a command changes of the shop's sync state (sync.c). */
+typedef struct {
+  pending_op *add;               /* the command's operation, kept as pending (owned) */
+  PD_VEC(uint64_t) acked;        /* pending seqs the server answered */
+  PD_VEC(op_answer) answers;
+  char *device_id;               /* sync.pair (owned) */
+  int cursor_set;
+  uint64_t cursor;
+} sync_change;
+
+/* What one command is about to do; nothing of it is visible until shop_commit(). */
+typedef struct shop_txn {
   PD_VEC(txn_order) orders;
   PD_VEC(outbox_msg) outbox;
   PD_VEC(notification) notes;
@@ -83,6 +111,10 @@ typedef struct {
   PD_VEC(uint64_t) read_notes; /* notification ids to mark read */
   int policy_changed;
   shop_policy policy;
+  sync_change sync;
+  /* A command run inside another's transaction (sync.base re-applies operations): orders are
+   * found in parent's working copies before the shop's. */
+  struct shop_txn *parent;
 } shop_txn;
 
 struct pd_shop {
@@ -91,6 +123,8 @@ struct pd_shop {
   pd_index by_stage[STAGE_COUNT];
   pd_index all;
   pd_index timed;                /* by next_event, for tick */
+  pd_index placed_by_stage[STAGE_COUNT]; /* by placed_at: orders.list {sort: newest|oldest} */
+  pd_index placed;
   uint64_t next_seq;
   PD_VEC(outbox_msg) outbox;
   uint64_t next_outbox_id;
@@ -105,6 +139,13 @@ struct pd_shop {
   PD_VEC(uint8_t) dirty_ops;     /* one flag per operation page */
   idmap products;                /* sku → product */
   shop_metrics metrics;
+  /* sync (sync.c, docs/sync.md) */
+  uint64_t version;              /* the last version stamped on an order */
+  pd_index by_version;           /* orders by (version, seq): sync.changes costs what changed */
+  char *device_id;               /* NULL until sync.pair makes the shop a device copy */
+  uint64_t next_pending;         /* the next device seq */
+  uint64_t cursor;               /* the server version the last sync.base reflected */
+  PD_VEC(pending_op) pending;    /* by seq, ascending */
   pd_journal_fn journal;
   void *journal_ud;
 };
@@ -125,6 +166,10 @@ int txn_outbox(shop_txn *t, const char *order_id, const char *channel, const cha
 int txn_notify(shop_txn *t, const char *order_id, const char *kind, pd_ms at);
 int txn_product(shop_txn *t, const char *sku, unsigned classes, int authorized);
 int txn_is_empty(const shop_txn *t);
+/* Moves inner's orders into outer (inner's parent), replacing the working copies they were
+ * made from; inner's messages and notifications are dropped. 0, or -1 when out of memory
+ * (nothing moved). */
+int txn_merge_orders(shop_txn *outer, shop_txn *inner);
 void txn_free(shop_txn *t);
 
 /* Reserves every allocation the commit needs: 0, or -1 when out of memory (nothing changed). */

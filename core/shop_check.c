@@ -17,10 +17,26 @@ static const char *check_index(const pd_index *ix, size_t member, int which) {
     const order *o = (const order *)(const void *)((const char *)node - member);
     if (prev && !key_before(prev, node)) return "an index is out of order";
     if (node->seq != o->seq) return "an index node carries another order's seq";
-    if (node->key != (which == 2 ? o->next_event : o->urgency)) return "an index key is stale";
+    int64_t want = which == 4   ? (int64_t)o->version
+                   : which == 3 ? o->placed_at
+                   : which == 2 ? o->next_event
+                                : o->urgency;
+    if (node->key != want) return "an index key is stale";
     prev = node;
   }
   return n == ix->count ? NULL : "an index count is wrong";
+}
+
+/* Pending operations: only on a paired shop, strictly ascending, below the next seq. */
+static const char *check_sync(const pd_shop *s) {
+  if (!s->device_id && s->pending.len) return "a shop that is not paired holds pending operations";
+  for (size_t i = 0; i < s->pending.len; i++) {
+    const pending_op *p = &s->pending.items[i];
+    if (p->seq == 0 || p->seq >= s->next_pending || (i && p->seq <= s->pending.items[i - 1].seq))
+      return "the pending operations are out of sequence";
+    if (!p->op || !p->request || !p->cmd) return "a pending operation lacks its op or request";
+  }
+  return NULL;
 }
 
 const char *shop_check(const pd_shop *s) {
@@ -34,18 +50,30 @@ const char *shop_check(const pd_shop *s) {
       if (PD_CONTAINER(n, order, stage_node)->stage != (order_stage)st)
         return "an order is indexed under another stage";
     in_stages += s->by_stage[st].count;
+    why = check_index(&s->placed_by_stage[st], offsetof(order, placed_stage_node), 3);
+    if (why) return why;
+    for (const index_node *n = index_first(&s->placed_by_stage[st]); n; n = index_next(n))
+      if (PD_CONTAINER(n, order, placed_stage_node)->stage != (order_stage)st)
+        return "an order is indexed under another stage";
+    if (s->placed_by_stage[st].count != s->by_stage[st].count)
+      return "the stage indexes by urgency and by placement disagree";
   }
   const char *why = check_index(&s->all, offsetof(order, all_node), 1);
   if (!why) why = check_index(&s->timed, offsetof(order, tick_node), 2);
+  if (!why) why = check_index(&s->placed, offsetof(order, placed_all_node), 3);
+  if (!why) why = check_index(&s->by_version, offsetof(order, version_node), 4);
+  if (!why) why = check_sync(s);
   if (why) return why;
-  if (in_stages != s->orders.len || s->all.count != s->orders.len)
+  if (s->by_version.count != s->orders.len) return "the version index and the order map disagree";
+  if (in_stages != s->orders.len || s->all.count != s->orders.len || s->placed.count != s->orders.len)
     return "the stage indexes and the order map disagree";
   for (size_t seq = 0; seq < s->by_seq.len; seq++) {
     const order *o = s->by_seq.items[seq];
     if (!o) continue;
     if (o->seq != seq) return "an order sits at another seq in the pages";
     if (idmap_get(&s->orders, o->id) != o) return "an order of the pages is not in the map";
-    if (!index_contains(&o->stage_node) || !index_contains(&o->all_node))
+    if (!index_contains(&o->stage_node) || !index_contains(&o->all_node) ||
+        !index_contains(&o->placed_stage_node) || !index_contains(&o->placed_all_node))
       return "an order is missing from an index";
     if ((o->next_event != PD_NEVER) != index_contains(&o->tick_node))
       return "an order's timed event and the timed index disagree";
@@ -60,6 +88,8 @@ const char *shop_check(const pd_shop *s) {
     m.seller_cancelled += o->stage == STAGE_CANCELLED && o->seller_fault_cancel;
     m.delivered += o->delivered_at != 0;
     m.delivered_on_time += o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY);
+    m.conflicts += (int64_t)o->conflicts.len;
+    if (o->version > s->version) return "an order carries a version the shop has not reached";
   }
   if (timed != s->timed.count) return "the timed index holds orders it should not";
   if (memcmp(&m, &s->metrics, sizeof m) != 0) return "the metrics differ from a recount";

@@ -1,14 +1,20 @@
 /* snapshot.c: shop state ↔ bytes (see snapshot.h). Field order is the format: change it only
- * with SNAPSHOT_VERSION in store.c. */
+ * with SNAPSHOT_VERSION in snapshot.h, adding at the end, so that older files still read. */
 #include "snapshot.h"
 
 #include <string.h>
 
 #include "alloc.h"
+#include "command.h"
+#include "sync.h"
 #include "vec.h"
 
 #define STR_MAX (1u << 20)
 #define ITEMS_MAX 1000000u
+#define REQUEST_TEXT_MAX (8u << 20)
+
+/* The format of what r reads (0 in a reader means the current one). */
+static uint32_t format_of(const bytes_reader *r) { return r->format ? r->format : SNAPSHOT_VERSION; }
 
 static void write_line(bytes_writer *w, const order_line *l) {
   bw_str(w, l->id);
@@ -83,6 +89,23 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
     bw_i64(w, o->issues.items[i].opened_at);
     bw_i64(w, o->issues.items[i].resolved_at);
   }
+  /* format 2 */
+  bw_u64(w, o->version);
+  bw_u32(w, (uint32_t)o->conflicts.len);
+  for (size_t i = 0; i < o->conflicts.len; i++) {
+    const order_conflict *c = &o->conflicts.items[i];
+    bw_str(w, c->op);
+    bw_str(w, c->cmd);
+    bw_i64(w, c->at);
+    bw_str(w, c->code);
+    bw_str(w, c->rule);
+    bw_str(w, c->message);
+    bw_u8(w, c->because_event != NULL);
+    if (c->because_event) {
+      bw_str(w, c->because_event);
+      bw_i64(w, c->because_at);
+    }
+  }
 }
 
 /* Reads a count and makes room for it, or fails the reader. */
@@ -121,6 +144,27 @@ static void read_line(bytes_reader *r, order_line *l) {
   l->cancelled = (int)br_below(r, 2);
   l->check = (line_check)br_below(r, CHECK_EXPIRED + 1);
   if (!l->id || !l->sku_id || !l->seller_sku || !l->product_name || !l->sku_name) r->failed = 1;
+}
+
+static void read_sync_fields(bytes_reader *r, order *o) {
+  size_t count_;
+  o->version = br_u64(r);
+  if (o->version > SYNC_VERSION_MAX) r->failed = 1;
+  READ_VEC(r, o->conflicts);
+  for (size_t i = 0; i < count_; i++) {
+    order_conflict *c = &o->conflicts.items[o->conflicts.len++];
+    c->op = br_str(r, STR_MAX);
+    c->cmd = br_str(r, STR_MAX);
+    c->at = br_i64(r);
+    c->code = br_str(r, STR_MAX);
+    c->rule = br_str(r, STR_MAX);
+    c->message = br_str(r, STR_MAX);
+    uint8_t because = br_u8(r);
+    if (because > 1) r->failed = 1;
+    c->because_event = because == 1 ? read_word(r, order_timeline_event) : NULL;
+    c->because_at = because == 1 ? br_i64(r) : 0;
+    if (!c->op || !c->cmd || !c->code || !c->message) r->failed = 1;
+  }
 }
 
 order *snapshot_read_order(bytes_reader *r) {
@@ -196,11 +240,30 @@ order *snapshot_read_order(bytes_reader *r) {
     is->opened_at = br_i64(r);
     is->resolved_at = br_i64(r);
   }
+  if (format_of(r) >= 2) read_sync_fields(r, o);
   if (r->failed) {
     order_free(o);
     return NULL;
   }
   o->urgency = o->next_event = PD_NEVER;
+  return o;
+}
+
+void snapshot_write_state(bytes_writer *w, const order *o) {
+  bw_u32(w, SNAPSHOT_VERSION);
+  snapshot_write_order(w, o);
+}
+
+order *snapshot_read_state(bytes_reader *r) {
+  r->format = br_u32(r);
+  if (r->format < SNAPSHOT_VERSION_MIN || r->format > SNAPSHOT_VERSION) r->failed = 1;
+  order *o = r->failed ? NULL : snapshot_read_order(r);
+  if (o && r->pos != r->len) { /* a state is one order, whole: anything after it is damage */
+    order_free(o);
+    r->failed = 1;
+    return NULL;
+  }
+  if (o) o->seq = 0; /* the sending shop's arrival order means nothing here */
   return o;
 }
 
@@ -290,6 +353,21 @@ void snapshot_write_shop(bytes_writer *w, const pd_shop *s) {
     bw_u32(w, p->classes);
     bw_u8(w, (uint8_t)p->authorized);
   }
+  /* format 2: sync (the pending operations are few: they go with the shop file) */
+  bw_u64(w, s->version);
+  bw_str(w, s->device_id);
+  bw_u64(w, s->next_pending);
+  bw_u64(w, s->cursor);
+  bw_u32(w, (uint32_t)s->pending.len);
+  for (size_t i = 0; i < s->pending.len; i++) {
+    const pending_op *p = &s->pending.items[i];
+    bw_u64(w, p->seq);
+    bw_str(w, p->op);
+    bw_str(w, p->order_id);
+    bw_str(w, p->cmd);
+    bw_i64(w, p->at);
+    bw_str(w, p->request);
+  }
 }
 
 /* Outbox channels and kinds, notification kinds: the static strings the core uses. */
@@ -345,6 +423,44 @@ static int read_messages(bytes_reader *r, pd_shop *s) {
   return 0;
 }
 
+/* A pending operation's command: one of the table's that are kept as pending. */
+static const char *read_command(bytes_reader *r) {
+  char *name = br_str(r, 64);
+  const command_def *def = name ? command_find(name) : NULL;
+  pd_free(name);
+  if (!def || !def->pending) r->failed = 1;
+  return def && def->pending ? def->name : NULL;
+}
+
+static int read_sync(bytes_reader *r, pd_shop *s) {
+  s->version = br_u64(r);
+  s->device_id = br_str(r, 64);
+  s->next_pending = br_u64(r);
+  s->cursor = br_u64(r);
+  if (s->version > SYNC_VERSION_MAX || s->next_pending == 0 || s->next_pending > SYNC_VERSION_MAX ||
+      s->cursor > SYNC_VERSION_MAX)
+    r->failed = 1;
+  uint32_t n = br_below(r, ITEMS_MAX);
+  if (r->failed || (n && !s->device_id) || VEC_RESERVE(s->pending, n)) return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    pending_op p;
+    p.seq = br_u64(r);
+    p.op = br_str(r, STR_MAX);
+    p.order_id = br_str(r, STR_MAX);
+    p.cmd = read_command(r);
+    p.at = br_i64(r);
+    p.request = br_str(r, REQUEST_TEXT_MAX);
+    /* Seqs ascend strictly and stay below the next one: anything else is not a file of ours. */
+    if (r->failed || !p.op || !p.request || p.seq == 0 || p.seq >= s->next_pending ||
+        (i && p.seq <= s->pending.items[i - 1].seq)) {
+      pending_op_free(&p);
+      return -1;
+    }
+    s->pending.items[s->pending.len++] = p;
+  }
+  return 0;
+}
+
 int snapshot_read_shop(bytes_reader *r, pd_shop *s) {
   read_policy(r, &s->policy);
   s->next_seq = br_u64(r);
@@ -371,5 +487,6 @@ int snapshot_read_shop(bytes_reader *r, pd_shop *s) {
     }
     idmap_put(&s->products, p->sku, p);
   }
+  if (format_of(r) >= 2 && read_sync(r, s)) return -1;
   return r->failed ? -1 : 0;
 }

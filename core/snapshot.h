@@ -11,9 +11,20 @@
 #include "order.h"
 #include "shop.h"
 
+/* The format of snapshot files and order states. 2 added the sync fields (an order's version
+ * and conflicts; the shop's version counter, pairing and pending operations) at the end of
+ * what 1 wrote, so files of format 1 still load (their orders have version 0). */
+#define SNAPSHOT_VERSION 2u
+#define SNAPSHOT_VERSION_MIN 1u
+
 void snapshot_write_order(bytes_writer *w, const order *o);
 /* A new order, or NULL with r->failed set. */
 order *snapshot_read_order(bytes_reader *r);
+
+/* An order state for sync (docs/sync.md): the format, then the order's encoding above. The
+ * order read back is not in any shop (no seq of its own there); NULL with r->failed set. */
+void snapshot_write_state(bytes_writer *w, const order *o);
+order *snapshot_read_state(bytes_reader *r);
 
 void snapshot_write_op(bytes_writer *w, const applied_op *op);
 applied_op *snapshot_read_op(bytes_reader *r);

@@ -29,7 +29,6 @@
 #include "snapshot.h"
 #include "vec.h"
 
-#define SNAPSHOT_VERSION 1u
 #define MAGIC_MANIFEST 0x4D534450u /* "PDSM" */
 #define MAGIC_SHOP 0x53534450u     /* "PDSS" */
 #define MAGIC_ORDERS 0x4F534450u   /* "PDSO" */
@@ -84,10 +83,14 @@ static int frame_read(const char *path, uint32_t magic, unsigned char **buf, byt
   size_t n;
   if (fio_read_file(path, buf, &n)) return -1;
   if (n < 12) return -1;
-  bytes_reader tail = {*buf + n - 4, 4, 0, 0};
+  bytes_reader tail = {*buf + n - 4, 4, 0, 0, 0};
   if (crc32c(0, *buf, n - 4) != br_u32(&tail)) return -1;
-  *r = (bytes_reader){*buf, n - 4, 0, 0};
-  if (br_u32(r) != magic || br_u32(r) != SNAPSHOT_VERSION) return -1;
+  *r = (bytes_reader){*buf, n - 4, 0, 0, 0};
+  if (br_u32(r) != magic) return -1;
+  /* Older formats still load: each file says which it is (a checkpoint rewrites only the
+   * pages that changed, so files of both may make one snapshot). */
+  r->format = br_u32(r);
+  if (r->format < SNAPSHOT_VERSION_MIN || r->format > SNAPSHOT_VERSION) return -1;
   return 0;
 }
 

@@ -173,6 +173,21 @@ static cJSON *timeline_json(const timeline_entry *t) {
   return j;
 }
 
+/* sync: an operation the server refused (docs/sync.md), as order.get shows it. */
+static cJSON *conflict_json(const order_conflict *c) {
+  cJSON *j = cJSON_CreateObject(), *because = NULL;
+  if (!j || j_add_str(j, "op", c->op) || j_add_str(j, "cmd", c->cmd) || j_add_int(j, "at", c->at) ||
+      j_add_str(j, "code", c->code) || (c->rule && j_add_str(j, "rule", c->rule)) ||
+      j_add_str(j, "message", c->message) ||
+      (c->because_event && (j_add(j, "because", because = cJSON_CreateObject()) ||
+                            j_add_str(because, "event", c->because_event) ||
+                            j_add_int(because, "at", c->because_at)))) {
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
+}
+
 static cJSON *checklist_json(const checklist_item *ci) {
   cJSON *j = cJSON_CreateObject();
   if (!j || j_add_str(j, "item", ci->item) || j_add_bool(j, "confirmed", ci->confirmed)) {
@@ -230,13 +245,15 @@ cJSON *view_order(pd_shop *s, const order *o, pd_ms at) {
       j_add_str(j, "cancel_reason", o->cancel_reason) ||
       j_add_bool(j, "complaint_filed", o->complaint_filed) ||
       j_add_bool(j, "refund_submitted", o->refund_submitted) ||
-      j_add(j, "deadlines", deadlines_json(o)) || j_add(j, "actions", rules_actions(s, o, at)))
+      j_add(j, "deadlines", deadlines_json(o)) || j_add(j, "actions", rules_actions(s, o, at)) ||
+      j_add(j, "carrier_events", rules_carrier_events(s, o, at)))
     goto fail;
   ADD_LIST(j, "lines", o->lines, line_json);
   ADD_LIST(j, "checklist", o->checklist, checklist_json);
   ADD_LIST(j, "requests", o->requests, request_json);
   ADD_LIST(j, "issues", o->issues, issue_json);
   ADD_LIST(j, "timeline", o->timeline, timeline_json);
+  ADD_LIST(j, "conflicts", o->conflicts, conflict_json);
   return j;
 fail:
   cJSON_Delete(j);

@@ -8,7 +8,10 @@
 //      {"send": {request}, "expect"?: {partial response}, "absent"?: ["result.buyer.phone"]},
 //      {"send_raw": "not json", "expect"?: ...},           a line sent as it is
 //      {"send_hex": "7bff7d", "expect"?: ...},              raw bytes (invalid UTF-8, NUL, ...)
-//      inside `send`, {"$repeat": "x", "times": 1048576} stands for "xxx…" (huge inputs)
+//      inside `send`, {"$repeat": "x", "times": 1048576} stands for "xxx…" (huge inputs), and
+//      {"$from": {"step": 3, "path": "result.changes.0.state"}} for that value of step 3's
+//      response (an earlier step; 1-based; the wasm engine's response, which the others must
+//      match byte for byte anyway); `$from` works in `expect` too (a value equal to an earlier one)
 //      {"import_fixture": {"file": "tiktok-legacy/order/order_detail.json",
 //                          "path": "0.response.body.data.order_list.0", "at": 1619611600000,
 //                          "op"?: "..."}, "expect"?: ...}
@@ -42,20 +45,37 @@ function fixtureOrder({ file, path: jsonPath }) {
   return value;
 }
 
-/** Replaces every {"$repeat": s, "times": n} in a request by s repeated n times. */
-function expandRepeats(value) {
-  if (Array.isArray(value)) return value.map(expandRepeats);
-  if (value === null || typeof value !== 'object') return value;
-  if ('$repeat' in value) return String(value.$repeat).repeat(value.times);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandRepeats(v)]));
+/** The value at a dotted path of an earlier step's response ({"$from": {step, path}}). */
+function fromResponse({ step, path: jsonPath }, responses, where) {
+  if (!Number.isInteger(step) || step < 1 || step > responses.length) {
+    throw new Error(`${where}: $from names step ${step}, not an earlier step`);
+  }
+  let value = JSON.parse(responses[step - 1]);
+  for (const key of String(jsonPath).split('.')) {
+    if (value === null || typeof value !== 'object' || !(key in value)) {
+      throw new Error(`${where}: step ${step}'s response has nothing at "${jsonPath}" (stopped at "${key}")`);
+    }
+    value = value[key];
+  }
+  return value;
 }
 
-/** The bytes of one step's request line, without the newline. */
-function requestBytes(step, index) {
+/** Replaces every {"$repeat": s, "times": n} in a request by s repeated n times, and every
+ * {"$from": {step, path}} by that value of an earlier response. */
+function expand(value, responses, where) {
+  if (Array.isArray(value)) return value.map((v) => expand(v, responses, where));
+  if (value === null || typeof value !== 'object') return value;
+  if ('$repeat' in value) return String(value.$repeat).repeat(value.times);
+  if ('$from' in value) return fromResponse(value.$from, responses, where);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, responses, where)]));
+}
+
+/** The bytes of one step's request line, without the newline (responses: those before it). */
+function requestBytes(step, index, responses) {
   const where = `step ${index + 1}`;
   let bytes;
   if ('send' in step) {
-    bytes = Buffer.from(JSON.stringify(expandRepeats(step.send)), 'utf8');
+    bytes = Buffer.from(JSON.stringify(expand(step.send, responses, where)), 'utf8');
   } else if ('send_raw' in step) {
     if (typeof step.send_raw !== 'string') throw new Error(`${where}: send_raw must be a string`);
     bytes = Buffer.from(step.send_raw, 'utf8');
@@ -133,10 +153,18 @@ async function cliTranscript(engine, lines) {
   return responseLines(r.stdout);
 }
 
-async function wasmTranscript(lines) {
+/** Runs the steps on the wasm core one by one, making each request from the responses before
+ * it ($from); returns the request lines and the responses. */
+async function wasmTranscript(steps) {
   const core = await createCore();
+  const lines = [];
+  const responses = [];
   try {
-    return lines.map((l) => core.execBytes(l));
+    steps.forEach((step, i) => {
+      lines.push(requestBytes(step, i, responses));
+      responses.push(core.execBytes(lines[i]));
+    });
+    return { lines, responses };
   } finally {
     core.close();
   }
@@ -146,8 +174,8 @@ async function wasmTranscript(lines) {
 async function runCase(file) {
   const c = JSON.parse(readFileSync(path.join(CASES_DIR, file), 'utf8'));
   if (!Array.isArray(c.steps) || c.steps.length === 0) throw new Error(`${file}: "steps" must be a non-empty array`);
-  const lines = c.steps.map(requestBytes);
-  const transcripts = { wasm: await wasmTranscript(lines) };
+  const { lines, responses } = await wasmTranscript(c.steps);
+  const transcripts = { wasm: responses };
   await Promise.all(CLI_ENGINES.map(async (e) => { transcripts[e] = await cliTranscript(e, lines); }));
   return { c, lines, transcripts };
 }
@@ -180,7 +208,7 @@ function checkCase({ c, lines, transcripts }) {
       assert.fail(`step ${i + 1} (${request}): the response is not JSON (${e.message}):\n  ${responses[i]}`);
     }
     if ('expect' in step) {
-      const m = mismatch(response, step.expect);
+      const m = mismatch(response, expand(step.expect, responses.slice(0, i), `step ${i + 1}`));
       if (m) assert.fail(`step ${i + 1} (${request}):\n  ${m}\n  response: ${responses[i]}`);
     }
     for (const p of step.absent ?? []) {

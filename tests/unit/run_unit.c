@@ -18,6 +18,8 @@ void suite_determinism(void);
 void suite_journal(void);
 void suite_store(void);
 void suite_store_regressions(void);
+void suite_base64(void);
+void suite_sync(void);
 
 static const struct {
   const char *name;
@@ -31,6 +33,8 @@ static const struct {
     {"journal", suite_journal},
     {"store", suite_store},
     {"store regressions", suite_store_regressions},
+    {"base64", suite_base64},
+    {"sync", suite_sync},
 };
 
 int main(void) {

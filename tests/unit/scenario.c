@@ -53,7 +53,23 @@ const char *const scenario_commands[] = {
     "{\"cmd\":\"notifications.read\",\"at\":1764403300008,\"ids\":[1]}",
     "{\"cmd\":\"outbox.ack\",\"at\":1764403300009,\"ids\":[1,2]}",
     "{\"cmd\":\"tick\",\"at\":1766000000000}",
+    /* sync (docs/sync.md): the shop becomes a device; its ops are kept pending until acked,
+     * and a refused one leaves a conflict on its order. Keep these last: the store of format 1
+     * in tests/unit/fixtures was written by the commands above. */
+    "{\"cmd\":\"sync.pair\",\"at\":1766000000000,\"device_id\":\"d1\"}",
+    "{\"cmd\":\"order.import\",\"at\":1766000000000,\"op\":\"d1-3\",\"order\":{\"id\":\"D4\","
+    "\"placed_at\":1766000000000,\"paid_at\":1766000000000,\"currency\":\"VND\",\"lines\":[{\"id\":"
+    "\"L1\",\"sku\":\"SKU-9\",\"quantity\":1}]}}",
+    "{\"cmd\":\"line.check\",\"at\":1766000000000,\"op\":\"d1-4\",\"order_id\":\"D4\",\"line_id\":"
+    "\"L1\",\"result\":\"ok\"}",
+    "{\"cmd\":\"message.send\",\"at\":1766000000000,\"op\":\"d1-5\",\"order_id\":\"D4\",\"text\":"
+    "\"Thank you!\"}",
+    "{\"cmd\":\"sync.base\",\"at\":1766000000000,\"acks\":[{\"seq\":1,\"ok\":true},{\"seq\":2,"
+    "\"ok\":false,\"error\":{\"code\":\"ILLEGAL_TRANSITION\",\"message\":\"already checked\","
+    "\"rule\":\"C1\"}}],\"cursor\":7}",
 };
+/* How many of the commands above wrote tests/unit/fixtures/store-v1 (format 1, before sync). */
+const int scenario_count_v1 = 35;
 const int scenario_count = (int)(sizeof scenario_commands / sizeof *scenario_commands);
 
 static const char *const observers[] = {
@@ -64,6 +80,9 @@ static const char *const observers[] = {
     "{\"cmd\":\"notifications.list\",\"at\":1766000000001}",
     "{\"cmd\":\"policy.get\",\"at\":1766000000001}",
     "{\"cmd\":\"orders.list\",\"at\":1766000000001,\"limit\":500}",
+    "{\"cmd\":\"sync.status\",\"at\":1766000000001}",
+    "{\"cmd\":\"sync.pending\",\"at\":1766000000001}",
+    "{\"cmd\":\"sync.changes\",\"at\":1766000000001,\"since\":0,\"limit\":2000}",
 };
 
 char *scenario_snapshot(pd_shop *shop) {

@@ -7,6 +7,7 @@
 
 extern const char *const scenario_commands[];
 extern const int scenario_count;
+extern const int scenario_count_v1;
 
 /* Every observable of the shop as one string (caller frees with pd_string_free's free()). */
 char *scenario_snapshot(pd_shop *shop);

@@ -1,7 +1,8 @@
 /*
  * test_index.c: the ordered index against a sorted reference array, under random inserts and
  * removes. After each phase the whole tree is checked: links, stored heights, AVL balance,
- * the height bound, in-order order, index_after() at every boundary, and count.
+ * the height bound, in-order order, index_after() and index_before() at
+ * every boundary, the walk back from index_last(), and count.
  */
 #include "index.h"
 #include "unit.h"
@@ -138,6 +139,24 @@ static void check_all(const pd_index *ix) {
   if (index_after(ix, INT64_MIN, 0) != ref_after(INT64_MIN, 0)) after_ok = 0;
   if (index_after(ix, INT64_MAX, UINT64_MAX) != NULL) after_ok = 0;
   UNIT_CHECK(after_ok);
+
+  /* Backwards via last/prev, and index_before at and around each node (newest-first pages). */
+  int back_ok = 1;
+  i = ref_len;
+  for (index_node *n = index_last(ix); n; n = index_prev(n))
+    if (i == 0 || PD_CONTAINER(n, item, node) != ref[--i]) back_ok = 0;
+  UNIT_CHECK(back_ok && i == 0);
+  int before_ok = 1;
+  for (i = 0; i < ref_len; i++) {
+    int64_t k = ref[i]->node.key;
+    uint64_t s = ref[i]->node.seq;
+    index_node *prev = i > 0 ? &ref[i - 1]->node : NULL;
+    if (index_before(ix, k, s) != prev) before_ok = 0;
+    if (s < UINT64_MAX && index_before(ix, k, s + 1) != &ref[i]->node) before_ok = 0;
+  }
+  if (index_before(ix, INT64_MIN, 0) != NULL) before_ok = 0;
+  if (index_before(ix, INT64_MAX, UINT64_MAX) != (ref_len ? &ref[ref_len - 1]->node : NULL)) before_ok = 0;
+  UNIT_CHECK(before_ok);
 }
 
 static void insert_item(pd_index *ix, item *it) {
@@ -166,6 +185,7 @@ static void test_empty(void) {
   index_init(&ix);
   UNIT_CHECK(index_first(&ix) == NULL);
   UNIT_CHECK(index_after(&ix, INT64_MIN, 0) == NULL);
+  UNIT_CHECK(index_last(&ix) == NULL && index_before(&ix, INT64_MAX, UINT64_MAX) == NULL);
   UNIT_CHECK_INT(ix.count, 0);
 
   item one = {1, {0}};
@@ -177,6 +197,8 @@ static void test_empty(void) {
   UNIT_CHECK(index_after(&ix, 7, 2) == &one.node);
   UNIT_CHECK(index_after(&ix, 7, 3) == NULL);
   UNIT_CHECK(index_after(&ix, 6, UINT64_MAX) == &one.node);
+  UNIT_CHECK(index_last(&ix) == &one.node && index_prev(&one.node) == NULL);
+  UNIT_CHECK(index_before(&ix, 7, 4) == &one.node && index_before(&ix, 7, 3) == NULL);
   UNIT_CHECK(remove_item(&ix, &one));
   UNIT_CHECK(ix.root == NULL && ix.count == 0);
 }
