@@ -103,11 +103,15 @@ test('console: a pickup order through all four steps, clicking and scanning', as
   await expectStage(page, 'awaiting_collection', 'step 3 done: waiting for the pickup');
   assert.equal(await page.locator('[data-key="complaint-file"]').count(), 0, 'no complaint while the carrier is on time (H4)');
 
-  // Step 4: the carrier simulator (a demo panel) plays the carrier.
+  // Step 4: the carrier simulator (a demo panel) plays the carrier, offering the events the core's
+  // carrier_events says fit: a pickup order is never "dropped off", nothing delivered yet.
   assert.match(await page.locator('#carrier-sim').textContent(), /Demo/);
+  const simEvents = () => page.locator('#carrier-sim button[data-event]').evaluateAll((b) => b.map((x) => x.dataset.event));
+  assert.deepEqual(await simEvents(), ['picked_up', 'in_transit', 'damaged']);
   await page.fill('[data-key="sim-tracking"]', 'VN120042');
   await page.click('[data-key="sim-picked_up"]');
   await expectStage(page, 'in_transit', 'step 4: picked up');
+  assert.deepEqual(await simEvents(), ['in_transit', 'delivery_failed', 'delivered', 'damaged']);
   assert.match(await page.locator('#detail').textContent(), /VN120042/);
   await page.click('[data-key="sim-delivered"]');
   await expectStage(page, 'delivered', 'step 4 done: delivered');

@@ -19,7 +19,8 @@
 //
 // Status ('status' events, and onStatus): 'writer' | 'read-only' (a follower, or a damaged store
 // opened read-only; detail.error when something failed) | 'saving' | 'saved' | 'save-failed'
-// (detail.error, a StoreError).
+// (detail.error, a StoreError). A 'reloaded' event says the shop was reopened on another tab's
+// save (a follower's refresh, or a takeover): what a page shows should be read again.
 import { Coalescer } from './coalescer.mjs';
 import { trackChanges } from './fs-changes.mjs';
 import { guardIdbfs } from './idbfs-sync.mjs';
@@ -294,6 +295,7 @@ export class Store extends EventTarget {
       try {
         await this.#load();
         this.#reopen(false);
+        this.dispatchEvent(new Event('reloaded'));
       } catch (err) {
         this.#emit('read-only', err); // keeps the shop it had; the next announcement retries
       }
@@ -310,6 +312,7 @@ export class Store extends EventTarget {
       await this.#load();
       this.#reopen(true);
       this.#emitRole();
+      this.dispatchEvent(new Event('reloaded'));
     } catch (err) {
       this.#emit('read-only', err);
       if (attempt >= TAKEOVER_RETRIES) return;

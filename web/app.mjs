@@ -1,7 +1,7 @@
 // app.mjs: the seller console. Opens the shop (wasm/packdesk-store.mjs, IndexedDB), seeds the
 // demo shop when it is empty (demo-shop.mjs), then renders the stage tabs, the order list and the
 // open order from what the core answers, and sends the seller's commands. The URL's hash holds
-// what is on screen (#stage=confirmed&order=DEMO-12&q=...), so a reload comes back to it.
+// what is on screen (#stage=confirmed&order=DEMO-12&q=...&sort=newest), so a reload comes back to it.
 // Time: every request's `at` is the clock; a tick every minute applies what time alone decides.
 import { openStore } from '/wasm/packdesk-store.mjs';
 import { seedDemoShop } from './demo-shop.mjs';
@@ -10,17 +10,19 @@ import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word 
 import { Shop } from './shop.mjs';
 import { beep } from './sound.mjs';
 import { StatusBar } from './status.mjs';
+import { createBatch } from './views/batch.mjs';
 import { renderMetrics } from './views/metrics.mjs';
 import { renderBell } from './views/notifications.mjs';
 import { renderDetail, renderEmptyDetail } from './views/order-detail.mjs';
 import { renderList, renderTabs, STAGES, updateCountdowns } from './views/orders.mjs';
 
 const PAGE = 25;
+const SORTS = ['urgency', 'newest', 'oldest']; // orders.list's sorts
 const TICK_MS = 60 * 1000;
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  stage: 'awaiting_confirmation', q: '', orderId: null,
+  stage: 'awaiting_confirmation', q: '', orderId: null, sort: 'urgency',
   list: [], next: null, total: 0,
   message: null, // {orderId, kind, text}: the last command's result, shown on its order
   feedback: null, // {orderId, kind, text}: the packing station's last scan
@@ -29,6 +31,7 @@ const state = {
 };
 let shop = null;
 let status = null;
+let batch = null; // views/batch.mjs: the selection, its bar and results
 
 // --- the hash: what is on screen ---
 
@@ -37,13 +40,15 @@ function readHash() {
   state.stage = STAGES.includes(p.get('stage')) ? p.get('stage') : 'awaiting_confirmation';
   state.q = p.get('q') ?? '';
   state.orderId = p.get('order') || null;
+  state.sort = SORTS.includes(p.get('sort')) ? p.get('sort') : 'urgency';
 }
 
 function go(changes) {
-  const next = { stage: state.stage, q: state.q, order: state.orderId, ...changes };
+  const next = { stage: state.stage, q: state.q, order: state.orderId, sort: state.sort, ...changes };
   const p = new URLSearchParams();
   if (next.stage) p.set('stage', next.stage);
   if (next.q) p.set('q', next.q);
+  if (next.sort !== 'urgency') p.set('sort', next.sort);
   if (next.order) p.set('order', next.order);
   location.hash = p.toString();
 }
@@ -57,11 +62,13 @@ function staticText() {
   $('q').placeholder = t('search.placeholder');
   const select = $('lang');
   select.replaceChildren(...LANGUAGES.map((l) => h('option', { value: l.code, selected: l.code === language(), lang: l.code }, l.name)));
+  $('sort').replaceChildren(...SORTS.map((s) => h('option', { value: s, selected: s === state.sort }, t(`sort.${s}`))));
   status?.render();
 }
 
 function loadList() {
   const args = { limit: Math.min(500, Math.max(PAGE, state.list.length)) };
+  if (state.sort !== 'urgency') args.sort = state.sort;
   if (state.q) args.q = state.q;
   else args.stage = state.stage;
   const r = shop.query('orders.list', args);
@@ -78,6 +85,7 @@ function loadList() {
 
 function moreOrders() {
   const args = { limit: PAGE, after: state.next };
+  if (state.sort !== 'urgency') args.sort = state.sort;
   if (state.q) args.q = state.q;
   else args.stage = state.stage;
   const r = shop.query('orders.list', args);
@@ -89,9 +97,10 @@ function moreOrders() {
 }
 
 function paintList() {
-  renderList($('orders'), state.list, { selected: state.orderId, now: shop.now(), onOpen: (id) => go({ order: id }) });
+  renderList($('orders'), state.list, { selected: state.orderId, now: shop.now(), onOpen: (id) => go({ order: id }), select: batch.rows });
   $('more').hidden = !state.next;
-  $('list-info').textContent = state.list.length ? t('list.count', { shown: state.list.length, total: state.total }) + ` · ${t('list.sort')}` : '';
+  $('list-info').textContent = state.list.length ? t('list.count', { shown: state.list.length, total: state.total }) + ` · ${t(`sort.${state.sort}`)}` : '';
+  batch.paint(state.list);
 }
 
 function paintDetail() {
@@ -126,6 +135,11 @@ function mountShopParts() {
   $('lang').closest('label').before(bell);
   document.querySelector('header.bar').after(panel);
   $('tabs').after(h('section', { id: 'metrics', class: 'metrics' }));
+  batch = createBatch({
+    query: (cmd, args) => shop.query(cmd, args), command: (cmd, args) => shop.command(cmd, args),
+    refusal, now: () => shop.now(), refresh: () => refresh(), openOrder: (id) => go({ order: id }),
+  });
+  $('list-info').after(batch.bar, batch.results);
 }
 
 function toggleBell() {
@@ -246,11 +260,15 @@ function wire() {
     go({ q: '' });
   });
   $('more').addEventListener('click', moreOrders);
+  $('sort').addEventListener('change', (e) => go({ sort: e.target.value }));
+  // A follower tab shows the writer's save as soon as it has reloaded it, not at the next tick.
+  shop.store.addEventListener('reloaded', () => refresh({ keepInputs: true }));
   addEventListener('hashchange', () => {
     const before = state.orderId;
     readHash();
     if (state.label?.orderId !== state.orderId) state.label = null; // the address leaves the screen with its order
     $('q').value = state.q;
+    $('sort').value = state.sort;
     state.list = [];
     refresh();
     if (state.orderId && state.orderId !== before) {
@@ -291,6 +309,7 @@ async function main() {
   }
   readHash();
   $('q').value = state.q;
+  $('sort').value = state.sort;
   $('loading').textContent = '';
   $('console').hidden = false;
   mountShopParts();

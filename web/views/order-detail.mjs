@@ -98,12 +98,14 @@ function lines(order, view) {
   const checking = view.can('line.check');
   return [h('h3', {}, t('detail.lines')), table(t('detail.lines'),
     [t('col.product'), t('col.sku'), t('col.qty'), t('col.packed'), t('col.price'), t('col.check')],
+    // data-label: the column's name, which console.css shows beside each cell on a phone,
+    // where each line is a card instead of a table row.
     order.lines.map((l) => h('tr', { dataset: { line: l.id, check: l.check } },
       h('td', {}, l.product_name || l.sku_name || l.seller_sku, l.classes?.length ? h('span', {}, ' ', l.classes.map((c) => h('span', { class: 'flag' }, word('item', c).split(':')[0]))) : null),
-      h('td', {}, l.seller_sku || l.sku_id),
-      h('td', {}, String(l.quantity)), h('td', {}, `${l.packed}/${l.quantity}`),
-      h('td', {}, money(l.unit_price, currency)),
-      h('td', {}, word('check', l.check), checking && !l.cancelled ? h('div', { class: 'row', role: 'group', 'aria-label': t('step1.check_line', { line: l.id }) },
+      h('td', { dataset: { label: t('col.sku') } }, l.seller_sku || l.sku_id),
+      h('td', { dataset: { label: t('col.qty') } }, String(l.quantity)), h('td', { dataset: { label: t('col.packed') } }, `${l.packed}/${l.quantity}`),
+      h('td', { dataset: { label: t('col.price') } }, money(l.unit_price, currency)),
+      h('td', { dataset: { label: t('col.check') } }, word('check', l.check), checking && !l.cancelled ? h('div', { class: 'row', role: 'group', 'aria-label': t('step1.check_line', { line: l.id }) },
         CHECKS.map((result) => h('button', {
           type: 'button', 'aria-pressed': String(l.check === result), dataset: { check: result, key: `check-${l.id}-${result}` },
           'aria-label': `${t('step1.check_line', { line: l.id })}: ${word('check', result)}`,

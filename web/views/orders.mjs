@@ -45,10 +45,17 @@ export function updateCountdowns(root, now) {
   for (const el of root.querySelectorAll('.due[data-due]')) paint(el, now);
 }
 
-/** The list rows; the open order is aria-current. */
-export function renderList(ul, orders, { selected, now, onOpen }) {
+/**
+ * The list rows; the open order is aria-current. With `select` ({has(id), toggle(id, on)}: the
+ * batch's selection, views/batch.mjs), each row starts with a checkbox.
+ */
+export function renderList(ul, orders, { selected, now, onOpen, select }) {
   ul.setAttribute('aria-label', t('list.label'));
-  ul.replaceChildren(...orders.map((o) => h('li', {},
+  ul.replaceChildren(...orders.map((o) => h('li', { class: select ? 'pickable' : null },
+    select ? h('label', { class: 'pick' }, h('input', {
+      type: 'checkbox', checked: select.has(o.id), 'aria-label': t('batch.select', { id: o.id }),
+      dataset: { select: o.id, key: `select-${o.id}` }, onchange: (e) => select.toggle(o.id, e.target.checked),
+    })) : null,
     h('button', {
       type: 'button', 'aria-current': o.id === selected ? 'true' : null,
       dataset: { orderId: o.id, stage: o.stage, key: `row-${o.id}` }, onclick: () => onOpen(o.id),

@@ -1,0 +1,132 @@
+// console.mjs: the seller console's half of `make bench`, in headless Chromium against the real
+// web/server.mjs. A shop of N orders (10k by default) is put in the console's IndexedDB store
+// first; then the time from navigation to the first order list rendered (performance.now() when
+// the first row appears, measured from the navigation's start), once on a cold page and a few
+// times reloaded, and the bytes the console loads: shell files (HTML, modules, CSS, icon) and
+// the wasm core with its glue, raw and gzipped (zlib level 9: what a server would send).
+// Prints a table; adds {console: {...}} to build/bench/results.json when that file exists.
+// usage: node bench/console.mjs [orders]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../tests/lib/browser.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const N = Number(process.argv[2] ?? 10000);
+const RELOADS = 5;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The real server, on a free port, without a sync server (the console alone).
+const env = { ...process.env, PORT: '0' };
+delete env.PACKDESK_DATA;
+const server = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const origin = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+    if (m) resolve(m[1]);
+  });
+  server.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}): ${out}`)));
+});
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-bench-console-'));
+const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, viewport: { width: 1280, height: 800 } });
+try {
+  // Fill the console's store ('default') from a page of the console's origin that opens the store
+  // and nothing else. Orders placed over the last hours, paid, with their deadlines ahead: the
+  // New tab holds them all, and nothing is overdue (no tick work before the first paint).
+  const fill = await context.newPage();
+  await fill.route(`${origin}/bench-fill.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><script type="module">
+      import { openStore } from '/wasm/packdesk-store.mjs';
+      window.store = await openStore({ name: 'default' });
+      window.filled = true;
+    </script>`,
+  }));
+  await fill.goto(`${origin}/bench-fill.html`);
+  await fill.waitForFunction(() => window.filled, null, { timeout: 60000 });
+  const t0 = Date.now();
+  await fill.evaluate(async (n) => {
+    const now = Date.now();
+    const products = ['TEA-OOLONG-200', 'MUG-CERAMIC', 'TOWEL-COTTON', 'NOTEBOOK-A5'];
+    for (let start = 0; start < n; start += 1000) {
+      const runs = [];
+      for (let i = start; i < Math.min(n, start + 1000); i++) {
+        const placed = now - (n - i) * 10000;
+        const r = window.store.exec({ cmd: 'order.import', at: placed, order: {
+          id: `B${String(i).padStart(6, '0')}`, placed_at: placed, paid_at: placed, currency: 'VND',
+          lines: [{ id: 'L1', sku: products[i % 4], name: `Product ${i % 4}`, quantity: 1 + (i % 3), unit_price: 150000 }],
+          buyer: { name: `Buyer ${i}`, phone: '0900000000', address: `${i} Le Loi, Q1`, region: 'Ho Chi Minh' } } });
+        if (!r.response.ok) throw new Error(JSON.stringify(r.response.error));
+        runs.push(r.saved);
+      }
+      await Promise.all(runs);
+    }
+    await window.store.close();
+  }, N);
+  const fillSeconds = (Date.now() - t0) / 1000;
+  await fill.close();
+
+  // The console: time to the first rendered row, and every byte it loaded from the origin.
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('#orders button[data-order-id]')) {
+        window.firstList = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, childList: true });
+  });
+  const loaded = new Map();
+  page.on('response', async (response) => {
+    if (!response.url().startsWith(origin) || response.status() !== 200) return;
+    const url = new URL(response.url()).pathname;
+    loaded.set(url, await response.body().catch(() => Buffer.alloc(0)));
+  });
+  const visit = async (go) => {
+    await go();
+    await page.waitForFunction(() => window.firstList !== undefined && document.body.dataset.ready, null, { timeout: 120000 });
+    return page.evaluate(() => ({ ms: window.firstList, orders: Number(document.getElementById('tab-awaiting_confirmation').dataset.count) }));
+  };
+  const cold = await visit(() => page.goto(`${origin}/#stage=awaiting_confirmation`));
+  if (cold.orders !== N) throw new Error(`the console shows ${cold.orders} new orders, not ${N}`);
+  const warm = [];
+  for (let i = 0; i < RELOADS; i++) warm.push((await visit(() => page.reload())).ms);
+
+  const size = { shell: { raw: 0, gzip: 0, files: 0 }, wasm: { raw: 0, gzip: 0, files: 0 } };
+  for (const [url, body] of loaded) {
+    const part = url.startsWith('/build/wasm/') ? size.wasm : size.shell;
+    part.raw += body.length;
+    part.gzip += gzipSync(body, { level: 9 }).length;
+    part.files++;
+  }
+  const kb = (b) => (b / 1024).toFixed(1);
+  const result = {
+    orders: N, fill_s: fillSeconds, first_list_ms_cold: cold.ms, first_list_ms_reload_median: median(warm),
+    first_list_ms_reload_max: Math.max(...warm), bytes: size,
+  };
+  console.log(`\n| console, Chromium, ${N} orders in IndexedDB       |          |`);
+  console.log('|------------------------------------------------|---------:|');
+  console.log(`| navigation → first order list, cold page (ms)  | ${cold.ms.toFixed(0).padStart(8)} |`);
+  console.log(`| navigation → first order list, reload, median  | ${median(warm).toFixed(0).padStart(8)} |`);
+  console.log(`| shell: ${String(size.shell.files).padStart(2)} files, KiB raw / gzipped          | ${kb(size.shell.raw).padStart(5)} / ${kb(size.shell.gzip)} |`);
+  console.log(`| wasm core + glue: ${size.wasm.files} files, KiB raw / gzipped  | ${kb(size.wasm.raw).padStart(5)} / ${kb(size.wasm.gzip)} |`);
+  console.log(`| total gzipped (KiB)                            | ${kb(size.shell.gzip + size.wasm.gzip).padStart(8)} |`);
+  console.log(JSON.stringify(result));
+  const file = path.join(ROOT, 'build/bench/results.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  all.console = result;
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+} finally {
+  await context.close();
+  await rm(dir, { recursive: true, force: true });
+  server.kill();
+}
