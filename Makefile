@@ -39,14 +39,15 @@ WASM_LDFLAGS := -sMODULARIZE -sEXPORT_NAME=createPackdesk -sALLOW_MEMORY_GROWTH 
 
 obj = $(patsubst %.c,build/$(1)/obj/%.o,$(2))
 
-.PHONY: all native asan musl wasm test unit bench run demo-cli clean help cjson fuzz fuzz-build
-all: native asan musl wasm
+.PHONY: all native asan musl wasm widget test unit bench run demo-cli clean help cjson fuzz fuzz-build
+all: native asan musl wasm widget
 
 help:
 	@echo "make native   build/native/libpackdesk.a and build/native/packdesk (gcc -O2)"
 	@echo "make asan     build/asan/packdesk and build/asan/run_unit (ASan+UBSan)"
 	@echo "make musl     build/musl/packdesk (musl-gcc)"
 	@echo "make wasm     build/wasm/packdesk.js + packdesk.wasm (+ packdesk.mjs for browsers)"
+	@echo "make widget   build/widget/packdesk-widget.{js,css}: <packdesk-orders> for storefronts"
 	@echo "make test     set up, build everything, run unit tests and node --test tests/"
 	@echo "make bench    commands/s native vs wasm at 1k and 100k orders"
 	@echo "make run      the seller console on http://127.0.0.1:$(PORT)/ (PORT=N to change)"
@@ -120,6 +121,36 @@ build/wasm/package.json:
 	@mkdir -p $(@D)
 	echo '{"type": "commonjs"}' > $@
 
+# ---- widget ---------------------------------------------------------------------------------
+# <packdesk-orders> for storefronts: web/widget/packdesk-widget.js and all it imports as one
+# minified ES module (esbuild), with its stylesheet, and its own core next to it, where the bundle
+# loads it from (PACKDESK_WASM_BASE, see web/widget/cores.mjs): the same sources compiled for size
+# (-Oz, flavor wasm-size) and linked for browsers only, the glue minified. The 120 KB budget
+# (gzipped, `make bench` reports it) needs all three; the console keeps the -O2 build.
+ESBUILD     := node_modules/.bin/esbuild
+WIDGET_SRCS := $(wildcard web/widget/*.mjs web/widget/*.js web/*.mjs web/views/*.mjs wasm/*.mjs)
+WIDGET_OPT  := -Oz
+widget: build/widget/packdesk-widget.js build/widget/packdesk-widget.css build/widget/packdesk.mjs build/widget/packdesk.wasm
+$(eval $(call flavor_rules,wasm-size,$(EMCC),$(WARNINGS) $(WIDGET_OPT),$(CJSON_FLAGS) $(WIDGET_OPT)))
+
+build/widget/packdesk-widget.js: $(WIDGET_SRCS)
+	@mkdir -p $(@D)
+	$(ESBUILD) web/widget/packdesk-widget.js --bundle --format=esm --minify --target=es2022 \
+	  --define:PACKDESK_WASM_BASE='"./"' --log-level=warning --outfile=$@
+
+build/widget/packdesk-widget.css: web/widget/packdesk-widget.css
+	@mkdir -p $(@D)
+	$(ESBUILD) $< --minify --log-level=warning --outfile=$@
+
+build/widget/packdesk.js: $(call obj,wasm-size,$(LIB_SRCS)) wasm/exports.txt Makefile
+	@mkdir -p $(@D)
+	$(EMCC) $(WIDGET_OPT) $(WASM_LDFLAGS) -sENVIRONMENT=web -o $@ $(filter %.o,$^)
+
+build/widget/packdesk.wasm: build/widget/packdesk.js
+
+build/widget/packdesk.mjs: build/widget/packdesk.js
+	{ cat $<; echo; echo 'export default createPackdesk;'; } | $(ESBUILD) --minify --log-level=warning > $@
+
 # ---- tests ----------------------------------------------------------------------------------
 # Runs every suite even when one fails, then prints one summary line and fails if anything did.
 test:
@@ -162,11 +193,13 @@ build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/nativ
 
 bench:
 	scripts/setup.sh
-	$(MAKE) --no-print-directory -j$$(nproc) build/native/bench build/native/bench_store build/native/bench_journal wasm
+	$(MAKE) --no-print-directory -j$$(nproc) build/native/bench build/native/bench_store build/native/bench_journal wasm widget
 	node bench/run.mjs
 	node bench/run-store.mjs
 	node bench/store-browser.mjs | tee build/bench/store-browser.jsonl
 	node bench/peer/run.mjs
+	node bench/console.mjs
+	node bench/widget-size.mjs
 
 # ---- fuzz -----------------------------------------------------------------------------------
 # libFuzzer targets (clang): the protocol entry, the marketplace importer, the store reader.
@@ -191,10 +224,14 @@ fuzz: fuzz-build
 # ---- demo -----------------------------------------------------------------------------------
 # The seller console (web/): built wasm, served on 127.0.0.1:$(PORT) by one node process.
 PORT ?= 8080
+# The demo storefront (web/storefront/: another origin, embedding the widget), same process.
+STOREFRONT_PORT ?= 8081
+# The sync server's data folder (SQLite), served by the same process (web/server/main.mjs).
+PACKDESK_DATA ?= data
 run:
 	scripts/setup.sh
-	$(MAKE) --no-print-directory -j$$(nproc) wasm
-	PORT=$(PORT) node web/server.mjs
+	$(MAKE) --no-print-directory -j$$(nproc) wasm widget
+	PORT=$(PORT) STOREFRONT_PORT=$(STOREFRONT_PORT) PACKDESK_DATA=$(PACKDESK_DATA) node web/server.mjs
 
 # The command-line demo: a demo shop in build/demo, driven through the CLI.
 demo-cli:

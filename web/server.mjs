@@ -11,7 +11,10 @@
 // shell file is served with an `x-packdesk-version` header, so the worker can refuse to cache a
 // mix of two versions fetched while the server changed under it.
 //
-//   node web/server.mjs [--port N] [--host H]     (or PORT=N; 0 picks a free port; default 8080)
+//   node web/server.mjs [--port N] [--host H] [--data DIR]
+//     PORT=N (0 picks a free port; default 8080). With a data folder (--data or PACKDESK_DATA; `make
+//     run` gives data/), the same process is also the sync server (web/server/main.mjs): /api/ is
+//     routed there. web/server/ itself is never served.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -35,6 +38,8 @@ const TYPES = {
   '.png': 'image/png',
 };
 
+const CROSS_ORIGIN_TYPES = new Set(['.mjs', '.js', '.css', '.wasm']);
+
 // URL path → file on disk, or null when it is not one of ours.
 function resolve(urlPath) {
   const parts = urlPath.split('/').filter(Boolean);
@@ -42,9 +47,15 @@ function resolve(urlPath) {
   if (parts[0] === 'build' && parts[1] === 'wasm' && parts.length === 3 && /^packdesk\.(mjs|wasm)$/.test(parts[2])) {
     return path.join(ROOT, 'build/wasm', parts[2]);
   }
+  // The widget bundle (make widget) for storefronts; web/storefront/ is the demo storefront's,
+  // served by its own server on its own origin, never by this one.
+  if (parts[0] === 'build' && parts[1] === 'widget' && parts.length === 3 && /^packdesk(-widget\.(js|css)|\.(mjs|wasm))$/.test(parts[2])) {
+    return path.join(ROOT, 'build/widget', parts[2]);
+  }
+  if (parts[0] === 'storefront') return null;
   if (parts[0] === 'wasm' && parts.length === 2 && parts[1].endsWith('.mjs')) return path.join(ROOT, 'wasm', parts[1]);
   if (parts.length === 0) return path.join(WEB, 'index.html');
-  if (parts.length === 1 && parts[0] === 'server.mjs') return null;
+  if ((parts.length === 1 && parts[0] === 'server.mjs') || parts[0] === 'server') return null;
   const file = path.join(WEB, ...parts);
   return file.startsWith(WEB + path.sep) ? file : null;
 }
@@ -58,7 +69,9 @@ async function shellFiles() {
   async function walk(dir, prefix) {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      if (entry.isDirectory()) {
+        if (!['/storefront', '/server'].includes(`${prefix}${entry.name}`)) await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      }
       else if (SHELL_TYPES.has(path.extname(entry.name)) && !NOT_SHELL.has(prefix + entry.name)) urls.push(prefix + entry.name);
     }
   }
@@ -123,6 +136,9 @@ async function handle(req, res) {
     const body = await readFile(file);
     const { version, urls } = await shell();
     if (urlPath === '/' || urls.includes(urlPath)) headers['x-packdesk-version'] = version;
+    // The widget runs in storefronts on other origins: its modules, stylesheet, glue and wasm are
+    // fetched cross-origin (module scripts and fetch() need CORS). Public files, no credentials.
+    if (CROSS_ORIGIN_TYPES.has(path.extname(file))) headers['access-control-allow-origin'] = '*';
     res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
@@ -135,10 +151,11 @@ function option(name) {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Starts the server; resolves to {url, close()}. */
-export async function serve({ port = 8080, host = '127.0.0.1' } = {}) {
+/** Starts the server; resolves to {url, close()}. api(req, res), if given, answers /api/ requests. */
+export async function serve({ port = 8080, host = '127.0.0.1', api } = {}) {
   await shell(); // the version, once at start (and a missing build fails here, not on first load)
   const server = http.createServer((req, res) => {
+    if (api && (req.url === '/api' || req.url.startsWith('/api/'))) return api(req, res);
     handle(req, res).catch(() => res.writeHead(500).end());
   });
   await new Promise((ok, fail) => {
@@ -156,8 +173,30 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     console.error(`server: bad port ${JSON.stringify(option('port') ?? process.env.PORT)}`);
     process.exit(2);
   }
-  serve({ port, host }).then(({ url }) => {
+  const dataDir = option('data') ?? process.env.PACKDESK_DATA;
+  let sync = null;
+  if (dataDir) {
+    try {
+      const { startSyncServer } = await import('./server/main.mjs');
+      sync = await startSyncServer({
+        dataDir, localPairing: ['127.0.0.1', 'localhost', '::1'].includes(host),
+        demo: process.env.PACKDESK_DEMO !== '0', tickMs: Number(process.env.PACKDESK_TICK_MS ?? 60000),
+      });
+    } catch (err) {
+      console.error(`server: cannot start the sync server on ${dataDir}: ${err.message}`);
+      process.exit(1);
+    }
+    for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => sync.close().finally(() => process.exit(0)));
+  }
+  serve({ port, host, api: sync?.handle }).then(async ({ url }) => {
     console.log(`packdesk console: ${url}`);
+    for (const line of sync?.banner ?? []) console.log(line);
+    // `make run` also starts the demo storefront (another origin, embedding the widget) when
+    // STOREFRONT_PORT is set; web/storefront/server.mjs says more.
+    if (process.env.STOREFRONT_PORT !== undefined) {
+      const { startStorefront } = await import('./storefront/server.mjs');
+      await startStorefront({ port: process.env.STOREFRONT_PORT, host, consoleOrigin: url.slice(0, -1) });
+    }
   }, (err) => {
     console.error(`server: cannot listen on ${host}:${port}: ${err.message}`);
     process.exit(1);
