@@ -228,10 +228,14 @@ PORT ?= 8080
 STOREFRONT_PORT ?= 8081
 # The sync server's data folder (SQLite), served by the same process (web/server/main.mjs).
 PACKDESK_DATA ?= data
+# The marketplace sandbox (web/sandbox/), same process: new orders, carriers and buyers, by
+# webhook; the seller's ship/cancel/answers reach it as signed calls. MARKETPLACE_URL=... (and
+# its credentials, web/server/marketplace/config.mjs) connects the real API instead.
+SANDBOX_PORT ?= 8090
 run:
 	scripts/setup.sh
 	$(MAKE) --no-print-directory -j$$(nproc) wasm widget
-	PORT=$(PORT) STOREFRONT_PORT=$(STOREFRONT_PORT) PACKDESK_DATA=$(PACKDESK_DATA) node web/server.mjs
+	PORT=$(PORT) STOREFRONT_PORT=$(STOREFRONT_PORT) PACKDESK_DATA=$(PACKDESK_DATA) SANDBOX_PORT=$(SANDBOX_PORT) node web/server.mjs --sandbox
 
 # The command-line demo: a demo shop in build/demo, driven through the CLI.
 demo-cli:

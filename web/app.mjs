@@ -3,6 +3,7 @@
 // open order from what the core answers, and sends the seller's commands. The URL's hash holds
 // what is on screen (#stage=confirmed&order=DEMO-12&q=...&sort=newest), so a reload comes back to it.
 // Time: every request's `at` is the clock; a tick every minute applies what time alone decides.
+// With a sync server it is a device of the server's shop instead of the demo (sync-ui.mjs).
 import { openStore } from '/wasm/packdesk-store.mjs';
 import { seedDemoShop } from './demo-shop.mjs';
 import { h } from './dom.mjs';
@@ -10,7 +11,9 @@ import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word 
 import { Shop } from './shop.mjs';
 import { beep } from './sound.mjs';
 import { StatusBar } from './status.mjs';
+import { findLink, startConsoleSync, storeNameFor } from './sync-ui.mjs';
 import { createBatch } from './views/batch.mjs';
+import { markConflicts } from './views/conflicts.mjs';
 import { renderMetrics } from './views/metrics.mjs';
 import { renderBell } from './views/notifications.mjs';
 import { renderDetail, renderEmptyDetail } from './views/order-detail.mjs';
@@ -98,6 +101,7 @@ function moreOrders() {
 
 function paintList() {
   renderList($('orders'), state.list, { selected: state.orderId, now: shop.now(), onOpen: (id) => go({ order: id }), select: batch.rows });
+  markConflicts($('orders'), state.list, (cmd, args) => shop.query(cmd, args));
   $('more').hidden = !state.next;
   $('list-info').textContent = state.list.length ? t('list.count', { shown: state.list.length, total: state.total }) + ` · ${t(`sort.${state.sort}`)}` : '';
   batch.paint(state.list);
@@ -296,10 +300,13 @@ async function main() {
   status = new StatusBar({ net: $('net'), save: $('save'), retry: $('save-retry'), onRetry: () => shop?.store.flush().catch(() => {}) });
   status.render();
   $('loading').textContent = t('load.opening');
-  const store = await openStore({ name: 'default', onStatus: (detail) => status.store(detail) });
+  // With a sync server, the console is a device of its shop and opens that shop's store, which
+  // the server fills (sync-ui.mjs); without one, the standalone store, seeded with the demo.
+  const { link } = await findLink();
+  const store = await openStore({ name: storeNameFor(link), onStatus: (detail) => status.store(detail) });
   shop = new Shop(store);
   const stats = shop.query('stats');
-  if (stats.ok && stats.result.orders === 0 && store.isWriter) {
+  if (!link && stats.ok && stats.result.orders === 0 && store.isWriter) {
     $('loading').textContent = t('load.seeding');
     seedDemoShop((request) => {
       const { response, saved } = store.exec(request);
@@ -315,10 +322,14 @@ async function main() {
   mountShopParts();
   wire();
   refresh();
+  const sync = link ? startConsoleSync({ link, store, shop, anchor: $('save'), refresh }) : null;
   // For tests and tools: saved() resolves once everything changed so far is in IndexedDB;
   // command(request) sends one command through the same store and repaints (as a marketplace
-  // sync would import an order); the answer is the core's.
+  // sync would import an order); the answer is the core's. query(cmd, args) asks the core
+  // (`at` may be given); sync, when paired: {status(), sync()} (sync-ui.mjs), else null.
   window.packdeskConsole = {
+    sync,
+    query: (cmd, args = {}) => shop.query(cmd, args),
     saved: () => store.flush(),
     command: (cmd, args = {}) => {
       const r = shop.command(cmd, args);

@@ -17,6 +17,25 @@ const en = {
   'save.save-failed': 'Save failed',
   'save.read-only': 'Read-only: another tab is writing',
   'save.retry': 'Retry saving',
+  // sync (views/sync-status.mjs, views/conflicts.mjs)
+  'sync.synced': 'Synced',
+  'sync.syncing': 'Syncing…',
+  'sync.offline': 'Not synced: offline',
+  'sync.sync-failed': 'Sync failed',
+  'sync.follower': 'Synced by the writing tab',
+  'sync.waiting': '{count} waiting to sync',
+  'sync.pending': '{count} waiting',
+  'sync.conflicts': '{count} refused',
+  'conflict.title': 'The server refused a change made on this device',
+  'conflict.sentence': 'On this device at {time}: {did}. The server refused it: {message}{rule}. {because}',
+  'conflict.rule': ' (rule {rule})',
+  'conflict.because': '{event} at {time} (on the server).',
+  'conflict.more': '{count} earlier changes to this order were refused too',
+  'conflict.dismiss': 'Dismiss',
+  'conflict.dismiss_all': 'Dismiss all {count}',
+  'conflict.mark': 'Refused change',
+  'cmd.conflict.dismiss': 'conflict dismissed',
+  'cmd.pack.scan': 'unit scanned',
   'load.opening': 'Opening the shop…',
   'load.seeding': 'Creating the demo shop…',
   'load.failed': 'The shop could not be opened: {message}',
@@ -315,6 +334,24 @@ const vi = {
   'save.save-failed': 'Lưu thất bại',
   'save.read-only': 'Chỉ đọc: một thẻ khác đang ghi',
   'save.retry': 'Thử lưu lại',
+  'sync.synced': 'Đã đồng bộ',
+  'sync.syncing': 'Đang đồng bộ…',
+  'sync.offline': 'Chưa đồng bộ: ngoại tuyến',
+  'sync.sync-failed': 'Đồng bộ thất bại',
+  'sync.follower': 'Thẻ đang ghi sẽ đồng bộ',
+  'sync.waiting': '{count} thay đổi chờ đồng bộ',
+  'sync.pending': '{count} đang chờ',
+  'sync.conflicts': '{count} bị từ chối',
+  'conflict.title': 'Máy chủ đã từ chối một thay đổi làm trên thiết bị này',
+  'conflict.sentence': 'Trên thiết bị này lúc {time}: {did}. Máy chủ đã từ chối: {message}{rule}. {because}',
+  'conflict.rule': ' (quy tắc {rule})',
+  'conflict.because': '{event} lúc {time} (trên máy chủ).',
+  'conflict.more': '{count} thay đổi trước đó của đơn này cũng bị từ chối',
+  'conflict.dismiss': 'Bỏ qua',
+  'conflict.dismiss_all': 'Bỏ qua cả {count}',
+  'conflict.mark': 'Thay đổi bị từ chối',
+  'cmd.conflict.dismiss': 'đã bỏ qua xung đột',
+  'cmd.pack.scan': 'đã quét một sản phẩm',
   'load.opening': 'Đang mở cửa hàng…',
   'load.seeding': 'Đang tạo cửa hàng mẫu…',
   'load.failed': 'Không mở được cửa hàng: {message}',
@@ -666,6 +703,13 @@ export const count = (n) => new Intl.NumberFormat(locale()).format(n);
 export function dateTime(ms) {
   if (typeof ms !== 'number') return '–';
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}
+
+/** A moment as its time of day when it falls on the same day as `now`, else with its date. */
+export function shortTime(ms, now = Date.now()) {
+  if (typeof ms !== 'number') return '–';
+  const sameDay = new Date(ms).toDateString() === new Date(now).toDateString();
+  return new Intl.DateTimeFormat(locale(), sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
 /** A duration as its two largest units: "2 d 4 h", "3 h 12 min", "45 s". */

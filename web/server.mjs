@@ -11,10 +11,18 @@
 // shell file is served with an `x-packdesk-version` header, so the worker can refuse to cache a
 // mix of two versions fetched while the server changed under it.
 //
-//   node web/server.mjs [--port N] [--host H] [--data DIR]
+//   node web/server.mjs [--port N] [--host H] [--data DIR] [--sandbox]
+//     --sandbox (with a data folder; `make run`): the marketplace sandbox runs in this process on
+//     SANDBOX_PORT (8090) and the sync server's marketplace connector uses it (see
+//     web/sandbox/embedded.mjs); web/sandbox/ is never served either.
 //     PORT=N (0 picks a free port; default 8080). With a data folder (--data or PACKDESK_DATA; `make
 //     run` gives data/), the same process is also the sync server (web/server/main.mjs): /api/ is
-//     routed there. web/server/ itself is never served.
+//     routed there. web/server/ itself is never served. PACKDESK_STOREFRONT_ORIGINS (origins,
+//     comma-separated) lists the storefronts whose widgets may call the API (CORS,
+//     web/server/http.mjs); without it, pages of loopback origins may (the demo storefront).
+//     Without a data folder, GET /api/local-pairing answers 204: the console (and a widget naming
+//     this server) asks it at a first start, and "no sync here" is an answer, not a failed
+//     request in every standalone page's console.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -52,7 +60,9 @@ function resolve(urlPath) {
   if (parts[0] === 'build' && parts[1] === 'widget' && parts.length === 3 && /^packdesk(-widget\.(js|css)|\.(mjs|wasm))$/.test(parts[2])) {
     return path.join(ROOT, 'build/widget', parts[2]);
   }
-  if (parts[0] === 'storefront') return null;
+  // web/sandbox/ is the marketplace sandbox (it holds the app secret it checks signatures with):
+  // server code, like web/server/, never served.
+  if (parts[0] === 'storefront' || parts[0] === 'sandbox') return null;
   if (parts[0] === 'wasm' && parts.length === 2 && parts[1].endsWith('.mjs')) return path.join(ROOT, 'wasm', parts[1]);
   if (parts.length === 0) return path.join(WEB, 'index.html');
   if ((parts.length === 1 && parts[0] === 'server.mjs') || parts[0] === 'server') return null;
@@ -70,7 +80,7 @@ async function shellFiles() {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith('.')) continue;
       if (entry.isDirectory()) {
-        if (!['/storefront', '/server'].includes(`${prefix}${entry.name}`)) await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+        if (!['/storefront', '/server', '/sandbox'].includes(`${prefix}${entry.name}`)) await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
       }
       else if (SHELL_TYPES.has(path.extname(entry.name)) && !NOT_SHELL.has(prefix + entry.name)) urls.push(prefix + entry.name);
     }
@@ -156,6 +166,10 @@ export async function serve({ port = 8080, host = '127.0.0.1', api } = {}) {
   await shell(); // the version, once at start (and a missing build fails here, not on first load)
   const server = http.createServer((req, res) => {
     if (api && (req.url === '/api' || req.url.startsWith('/api/'))) return api(req, res);
+    if (!api && req.method === 'GET' && req.url.split('?')[0] === '/api/local-pairing') {
+      // No sync here. Nothing to keep secret in "no", so any page may read it (widgets are cross-origin).
+      return res.writeHead(204, { 'cache-control': 'no-store', 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' }).end();
+    }
     handle(req, res).catch(() => res.writeHead(500).end());
   });
   await new Promise((ok, fail) => {
@@ -175,12 +189,26 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   }
   const dataDir = option('data') ?? process.env.PACKDESK_DATA;
   let sync = null;
+  let sandbox = null;
   if (dataDir) {
+    // --sandbox (`make run`): the marketplace sandbox in this process, the connector's default
+    // (web/sandbox/embedded.mjs; not with MARKETPLACE_URL, the real marketplace).
+    if (process.argv.includes('--sandbox')) {
+      try {
+        const { startEmbeddedSandbox } = await import('./sandbox/embedded.mjs');
+        sandbox = await startEmbeddedSandbox({ log: (line) => console.error(line), dataDir });
+      } catch (err) {
+        console.error(`server: ${err.message}`);
+        process.exit(1);
+      }
+    }
     try {
       const { startSyncServer } = await import('./server/main.mjs');
+      const origins = (process.env.PACKDESK_STOREFRONT_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
       sync = await startSyncServer({
-        dataDir, localPairing: ['127.0.0.1', 'localhost', '::1'].includes(host),
+        dataDir, localPairing: ['127.0.0.1', 'localhost', '::1'].includes(host), corsOrigins: origins,
         demo: process.env.PACKDESK_DEMO !== '0', tickMs: Number(process.env.PACKDESK_TICK_MS ?? 60000),
+        marketplace: { env: sandbox?.env ?? process.env },
       });
     } catch (err) {
       console.error(`server: cannot start the sync server on ${dataDir}: ${err.message}`);
@@ -191,6 +219,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   serve({ port, host, api: sync?.handle }).then(async ({ url }) => {
     console.log(`packdesk console: ${url}`);
     for (const line of sync?.banner ?? []) console.log(line);
+    for (const line of sandbox?.attach(url) ?? []) console.log(line);
     // `make run` also starts the demo storefront (another origin, embedding the widget) when
     // STOREFRONT_PORT is set; web/storefront/server.mjs says more.
     if (process.env.STOREFRONT_PORT !== undefined) {

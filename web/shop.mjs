@@ -6,6 +6,9 @@ export class Shop {
   #seq = 0;
   #session = Math.random().toString(36).slice(2, 10);
 
+  /** Called with the command's name after every command the core accepted (sync: a round soon). */
+  onCommand = null;
+
   constructor(store, clock = () => Date.now()) {
     this.#store = store;
     this.now = clock;
@@ -28,6 +31,7 @@ export class Shop {
     const op = `web-${this.#session}-${++this.#seq}`;
     const { response, saved } = this.#store.exec({ cmd, at: this.now(), op, ...args });
     saved.catch(() => {}); // reported through the store's status ('save-failed')
+    if (response.ok) this.onCommand?.(cmd);
     return response;
   }
 }

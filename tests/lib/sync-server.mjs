@@ -19,11 +19,12 @@ export async function tempDataDir(t) {
 }
 
 /**
- * Starts web/server.mjs with `dataDir` on a free port. Resolves to {origin, code (the printed
- * pairing code of shop demo), child, exited (Promise of {code, signal}), stop(), kill9()}.
+ * Starts web/server.mjs with `dataDir` on a free port (`args`: more options, e.g. --sandbox).
+ * Resolves to {origin, code (the printed pairing code of shop demo), child, exited (Promise of
+ * {code, signal}), stop(), kill9()}.
  */
-export function startServer(dataDir, env = {}) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], {
+export function startServer(dataDir, env = {}, args = []) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs'), ...args], {
     env: { ...process.env, PORT: '0', PACKDESK_DATA: dataDir, PACKDESK_TICK_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,7 +15,8 @@
 // add routes (api.route('POST', '/api/marketplace/webhook', handler)), turn accepted operations
 // into outbox items in their own transaction (sync.onAccepted), hear of each commit
 // (sync.onCommitted), work the outbox (storage.outboxPending/settleOutbox) and apply webhooks as
-// operations (sync.applyServerOp). It may return {close()}.
+// operations (sync.applyServerOp). It may return {close()}. startSyncServer's `marketplace`
+// option is handed to it too ({env}: where its settings come from; web/server.mjs --sandbox).
 //
 // One server per data folder: server.lock is held (an SQLite exclusive lock, which the OS lets go
 // when the process dies, even by kill -9) for as long as the server runs.
@@ -50,9 +51,11 @@ function lockDataFolder(dir) {
  * Starts the sync server over dataDir. Resolves to {handle(req, res), banner: [lines], sync,
  * storage, close()}.
  * @param {{dataDir: string, localPairing?: boolean, demo?: boolean, tickMs?: number,
- *          bodyLimit?: number, log?: (line: string) => void}} options
+ *          bodyLimit?: number, corsOrigins?: string[]|null, log?: (line: string) => void}} options
+ *   corsOrigins: the storefront origins whose pages may call the API (http.mjs, CORS); none: the
+ *   loopback ones.
  */
-export async function startSyncServer({ dataDir, localPairing = true, demo = true, tickMs = 60000, bodyLimit, log = (l) => console.error(l) }) {
+export async function startSyncServer({ dataDir, localPairing = true, demo = true, tickMs = 60000, bodyLimit, corsOrigins = null, marketplace: marketplaceOptions = {}, log = (l) => console.error(l) }) {
   const dir = path.resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const release = lockDataFolder(dir);
@@ -71,10 +74,10 @@ export async function startSyncServer({ dataDir, localPairing = true, demo = tru
     } else {
       banner.push(`sync server: data in ${dir}`);
     }
-    const api = createApi({ sync, bodyLimit, localPairing: localPairing && demo ? DEMO_SHOP : null, log });
+    const api = createApi({ sync, bodyLimit, localPairing: localPairing && demo ? DEMO_SHOP : null, corsOrigins, log });
     if (existsSync(MARKETPLACE)) {
       const marketplace = await import(MARKETPLACE);
-      const mounted = await marketplace.mount({ api, sync, storage, log });
+      const mounted = await marketplace.mount({ api, sync, storage, log, ...marketplaceOptions });
       if (mounted?.close) closers.push(() => mounted.close());
     }
     if (tickMs > 0) {

@@ -6,7 +6,9 @@
 // What it keeps: shops (each with its version counter), devices (a token hash, never the token;
 // the device's last applied seq), pairing codes (hashed, with an expiry), every applied operation
 // with its answer, each order's latest state (opaque to the server: the core's encoding) with the
-// version it got, and the outbox of calls to make after accepted operations (the marketplace's).
+// version it got, the outbox of calls to make after accepted operations (the marketplace's), and
+// the marketplace's webhook notification ids already received (de-duplication) and how far its
+// reconciliation has searched.
 //
 // Durability: WAL, synchronous=FULL: when commitOp returns, the operation, its answer, the
 // device's new seq and the order states it produced are on disk together, or none of them is.
@@ -15,7 +17,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE shops (
@@ -77,6 +79,36 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (state, id);
 `;
 
+// Each step takes the schema from version N (its key) to N + 1; a fresh file gets SCHEMA, then
+// every step from 1, so an old file and a new one end up with the same tables.
+const MIGRATIONS = {
+  // 2: webhook notifications received (the marketplace connector's de-duplication). A row is
+  // 'applying' from its arrival until its commands are committed, then 'done'; 'applying' rows
+  // left by a crash are dropped at the next start (webhooksRestart), so the marketplace's retry
+  // is processed: its commands' op ids (mk-<notification id>-<i>) keep a replay from applying twice.
+  1: `
+CREATE TABLE webhooks (
+  source          TEXT NOT NULL,           -- who sent it: 'marketplace'
+  notification_id TEXT NOT NULL,
+  state           TEXT NOT NULL,           -- applying | done
+  received_at     INTEGER NOT NULL,
+  PRIMARY KEY (source, notification_id)
+);
+`,
+  // 3: how far the marketplace connector's reconciliation has searched (marketplace/reconcile.mjs):
+  // one watermark per packdesk shop and marketplace shop, in the marketplace's unit (seconds).
+  2: `
+CREATE TABLE reconcile_marks (
+  shop_id       TEXT NOT NULL,             -- the packdesk shop
+  source        TEXT NOT NULL,             -- 'marketplace'
+  account       TEXT NOT NULL,             -- the marketplace's shop id
+  watermark     INTEGER NOT NULL,          -- searched up to here (seconds)
+  reconciled_at INTEGER NOT NULL,
+  PRIMARY KEY (shop_id, source, account)
+);
+`,
+};
+
 /** Thrown by commitOp when the device's seq moved under it: nothing was written. */
 export class SeqConflictError extends Error {
   constructor(expected) {
@@ -100,12 +132,12 @@ export async function openSqliteStorage({ dir, now = Date.now }) {
   db.pragma('foreign_keys = ON');
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true });
-    if (version === 0) {
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    } else if (version !== SCHEMA_VERSION) {
+    if (version > SCHEMA_VERSION) {
       throw new Error(`${file}: schema version ${version}, this server knows ${SCHEMA_VERSION}`);
     }
+    if (version === 0) db.exec(SCHEMA);
+    for (let v = Math.max(version, 1); v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 
   const q = {
@@ -137,6 +169,20 @@ export async function openSqliteStorage({ dir, now = Date.now }) {
                                WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`),
     settleOutbox: db.prepare('UPDATE outbox SET state = ?, attempts = attempts + 1, result = ?, settled_at = ? WHERE id = ?'),
     retryOutbox: db.prepare('UPDATE outbox SET attempts = attempts + 1, result = ? WHERE id = ?'),
+    outboxOfShop: db.prepare(`SELECT id, device_id, seq, kind, payload, state, attempts, result, created_at, settled_at FROM outbox
+                              WHERE shop_id = ? AND kind = ? AND state IN (SELECT value FROM json_each(?))
+                              ORDER BY id DESC LIMIT ?`),
+    requeueOutbox: db.prepare(`UPDATE outbox SET state = 'pending', settled_at = NULL
+                               WHERE id = ? AND shop_id = ? AND kind = ? AND state = 'failed'`),
+    insertWebhook: db.prepare(`INSERT INTO webhooks (source, notification_id, state, received_at) VALUES (?, ?, 'applying', ?)
+                               ON CONFLICT DO NOTHING`),
+    doneWebhook: db.prepare(`UPDATE webhooks SET state = 'done' WHERE source = ? AND notification_id = ?`),
+    deleteWebhook: db.prepare('DELETE FROM webhooks WHERE source = ? AND notification_id = ?'),
+    restartWebhooks: db.prepare(`DELETE FROM webhooks WHERE state = 'applying' OR received_at < ?`),
+    reconcileMark: db.prepare('SELECT watermark, reconciled_at FROM reconcile_marks WHERE shop_id = ? AND source = ? AND account = ?'),
+    setReconcileMark: db.prepare(`INSERT INTO reconcile_marks (shop_id, source, account, watermark, reconciled_at) VALUES (?, ?, ?, ?, ?)
+                                  ON CONFLICT (shop_id, source, account) DO UPDATE SET watermark = excluded.watermark,
+                                  reconciled_at = excluded.reconciled_at`),
   };
 
   // Gives each changed order the shop's next version (one version per order, so a page of a pull
@@ -290,6 +336,51 @@ export async function openSqliteStorage({ dir, now = Date.now }) {
       const text = result === null ? null : JSON.stringify(result);
       if (state === 'pending') q.retryOutbox.run(text, id);
       else q.settleOutbox.run(state, text, now(), id);
+    },
+
+    /**
+     * The outbox items of a shop of one kind in the given states, newest first:
+     * [{id, device_id, seq, kind, payload, state, attempts, result, created_at, settled_at}].
+     */
+    async outboxOfShop(shopId, { kind, states, limit = 100 }) {
+      return q.outboxOfShop.all(shopId, kind, JSON.stringify(states), limit)
+        .map((r) => ({ ...r, payload: JSON.parse(r.payload), result: r.result === null ? null : JSON.parse(r.result) }));
+    },
+    /** Puts a failed item of shopId and kind back to pending (to be sent again); false when there is none. */
+    async requeueOutbox(id, shopId, kind) {
+      return q.requeueOutbox.run(id, shopId, kind).changes === 1;
+    },
+
+    /**
+     * Webhook de-duplication, a test-and-set: records notification `id` of `source` as being
+     * applied and returns true when it was already there (received before, or being applied).
+     */
+    async webhookSeen(source, id) {
+      return q.insertWebhook.run(source, id, now()).changes === 0;
+    },
+    /** The notification's commands are committed: it stays seen across restarts. */
+    async webhookDone(source, id) {
+      q.doneWebhook.run(source, id);
+    },
+    /** Forgets a notification whose processing failed, so the sender's retry is processed. */
+    async webhookForget(source, id) {
+      q.deleteWebhook.run(source, id);
+    },
+    /**
+     * At start: drops what a crash left 'applying' (nobody is applying it now) and what is older
+     * than keepMs (no marketplace retries that long). Returns how many rows went.
+     */
+    async webhooksRestart({ keepMs = 30 * 24 * 3600 * 1000 } = {}) {
+      return q.restartWebhooks.run(now() - keepMs).changes;
+    },
+
+    /** The reconciliation watermark of shopId with a marketplace account: {watermark, reconciled_at} or null. */
+    async reconcileMark(shopId, source, account) {
+      return q.reconcileMark.get(shopId, source, account) ?? null;
+    },
+    /** Records that the reconciliation searched up to `watermark` (the marketplace's unit). */
+    async setReconcileMark(shopId, source, account, watermark) {
+      q.setReconcileMark.run(shopId, source, account, watermark, now());
     },
 
     async close() {

@@ -11,9 +11,10 @@
 // shop already applied under another seq (or from another device) gets that stored answer too.
 //
 // The marketplace hooks: onAccepted(fn) registers fn({shopId, deviceId, seq, op, request,
-// response}) → [{kind, payload}], called for each accepted operation before its commit; the items
-// are queued in storage's outbox in the operation's transaction (sent exactly once by whoever
-// works the outbox). onCommitted(fn) is told after each commit (to wake that worker).
+// response, exec}) → [{kind, payload}], called for each accepted operation before its commit
+// (`exec` queries the shop's core as the operation left it: the marketplace reads order.get); the
+// items are queued in storage's outbox in the operation's transaction (sent exactly once by
+// whoever works the outbox). onCommitted(fn) is told after each commit (to wake that worker).
 // applyServerOp() applies a server-side operation (a webhook's) as device `marketplace` would.
 import { hashSecret, newDeviceId, newPairingCode, newToken, normalizePairingCode } from './secrets.mjs';
 
@@ -102,7 +103,7 @@ export function createSync({ storage, cores, now = Date.now, maxOps = 500, log =
     } else {
       ({ response, parsed, ok, changes } = shop.apply(request));
       if (ok) {
-        for (const hook of acceptedHooks) outbox = outbox.concat(hook({ shopId, deviceId, seq, op, request, response: parsed }) ?? []);
+        for (const hook of acceptedHooks) outbox = outbox.concat(hook({ shopId, deviceId, seq, op, request, response: parsed, exec: shop.exec }) ?? []);
       }
     }
     const { version } = await storage.commitOp({ shopId, deviceId, seq, op, cmd: request.cmd, request, ok, response, changes, outbox });
@@ -237,6 +238,16 @@ export function createSync({ storage, cores, now = Date.now, maxOps = 500, log =
         }
         return (await applyNext(shop, shopId, deviceId, device.last_seq + 1, op, request)).result;
       });
+    },
+
+    /**
+     * An order.get on the shop's core as it stands, in the shop's turn (the marketplace's
+     * reconciliation reads what packdesk already has). Only order.get: anything else through
+     * here would change a core without a commit.
+     */
+    query(shopId, request) {
+      if (!isObject(request) || request.cmd !== 'order.get') throw badRequest('a server query is an order.get');
+      return cores.run(shopId, async (shop) => shop.exec(request));
     },
 
     /** Applies what time alone decides in shopId, as of `at`; stores the orders it changed. */

@@ -6,6 +6,7 @@
 import { field, h, uid } from '../dom.mjs';
 import { dateTime, money, t, word } from '../i18n.mjs';
 import { renderCarrierSim } from './carrier-sim.mjs';
+import { renderConflicts } from './conflicts.mjs';
 import { renderIssues, renderLabel, renderMessage } from './order-extras.mjs';
 import { dueElement } from './orders.mjs';
 import { renderPacking } from './packing.mjs';
@@ -31,6 +32,7 @@ export function renderDetail(section, order, ctx) {
   section.dataset.stage = order.stage;
   section.replaceChildren(...[
     header(order, ctx),
+    renderConflicts(order, view), // what the server refused of this device's changes (sync)
     h('p', { class: 'message', id: 'detail-message', role: 'status', dataset: { kind: ctx.message?.kind ?? '' } }, ctx.message?.text ?? ''),
     facts(order),
     deadlines(order, ctx.now),

@@ -9,8 +9,10 @@
 import { h } from '../dom.mjs';
 import { language, setLanguage, t, word } from '../i18n.mjs';
 import { beep } from '../sound.mjs';
+import { markConflicts } from '../views/conflicts.mjs';
 import { renderDetail, renderEmptyDetail } from '../views/order-detail.mjs';
 import { renderList, renderTabs, updateCountdowns } from '../views/orders.mjs';
+import { paintSyncStatus } from '../views/sync-status.mjs';
 
 const PAGE = 25;
 
@@ -95,15 +97,27 @@ export class OrdersView {
         this.#emit('packdesk-error', { shop: this.#shop, source: 'store', code: detail.error?.code ?? 'SAVE_FAILED', message: detail.error?.message ?? detail.status });
       }
     };
+    // Sync (sync.mjs): its state in the header; a failure told to the host page once, when it
+    // starts (the loop retries every 30 s, the page hears again only after a good round).
+    let failing = false;
+    const onSync = ({ detail }) => {
+      this.#paintStatus();
+      if (detail.status === 'sync-failed' && !failing) {
+        this.#emit('packdesk-error', { shop: this.#shop, source: 'sync', code: detail.error?.code ?? 'SYNC_FAILED', message: detail.error?.message ?? detail.status });
+      }
+      if (detail.status !== 'syncing') failing = detail.status === 'sync-failed';
+    };
     const onNet = () => this.#paintStatus();
     const countdowns = setInterval(() => inLanguage(this.#lang, () => updateCountdowns(this.#root, core.api.now())), 1000);
     core.addEventListener('changed', onChanged);
     core.addEventListener('status', onStatus);
+    core.addEventListener('sync', onSync);
     addEventListener('online', onNet);
     addEventListener('offline', onNet);
     this.#unhook.push(() => {
       core.removeEventListener('changed', onChanged);
       core.removeEventListener('status', onStatus);
+      core.removeEventListener('sync', onSync);
       removeEventListener('online', onNet);
       removeEventListener('offline', onNet);
       clearInterval(countdowns);
@@ -113,11 +127,14 @@ export class OrdersView {
     this.#els.save.hidden = false;
     this.state.list = [];
     this.refresh();
+    const synced = core.sync?.detail();
+    if (synced) onSync({ detail: synced }); // a failure before this widget came is told to its page too
   }
 
   detach() {
     for (const undo of this.#unhook.splice(0)) undo();
     this.#core = null;
+    this.#els.sync.hidden = true;
   }
 
   // --- what the element's methods do ---
@@ -176,6 +193,7 @@ export class OrdersView {
       shopName: h('p', { class: 'shop' }),
       net: h('p', { class: 'status', id: 'net', role: 'status', part: 'status' }),
       save: h('p', { class: 'status', id: 'save', role: 'status', 'aria-live': 'polite', part: 'status', hidden: true }),
+      sync: h('p', { class: 'status', id: 'sync', part: 'status', hidden: true }),
       retry: h('button', { type: 'button', id: 'save-retry', hidden: true, onclick: () => this.#core?.store.flush().catch(() => {}) }),
       loading: h('p', { class: 'loading', id: 'loading', role: 'status', 'aria-live': 'polite', part: 'loading' }),
       tabs: h('nav', { class: 'tabs', id: 'tabs', part: 'tabs' }),
@@ -200,7 +218,7 @@ export class OrdersView {
         els.listTitle, search, els.listInfo, els.orders, els.more),
       els.detail));
     els.base = h('div', { class: 'pd', part: 'base' },
-      h('header', { class: 'pd-bar', part: 'header' }, els.shopName, els.net, els.save, els.retry), els.loading, els.main);
+      h('header', { class: 'pd-bar', part: 'header' }, els.shopName, els.net, els.save, els.sync, els.retry), els.loading, els.main);
     return els;
   }
 
@@ -228,7 +246,10 @@ export class OrdersView {
 
   #paintStatus() {
     inLanguage(this.#lang, () => {
-      const { net, save, retry } = this.#els;
+      const { net, save, retry, sync } = this.#els;
+      const syncing = this.#core?.sync?.detail() ?? null; // null: no device loop (yet)
+      sync.hidden = !syncing;
+      if (syncing) paintSyncStatus(sync, syncing);
       const online = navigator.onLine;
       net.dataset.state = online ? 'online' : 'offline';
       net.textContent = t(online ? 'net.online' : 'net.offline');
@@ -280,6 +301,7 @@ export class OrdersView {
   #paintList() {
     const s = this.state;
     renderList(this.#els.orders, s.list, { selected: s.orderId, now: this.#core.api.now(), onOpen: (id) => this.#go({ order: id }) });
+    markConflicts(this.#els.orders, s.list, (cmd, args) => this.#query(cmd, args));
     this.#els.more.hidden = !s.next;
     this.#els.listInfo.textContent = s.list.length ? `${t('list.count', { shown: s.list.length, total: s.total })} · ${t('sort.urgency')}` : '';
   }

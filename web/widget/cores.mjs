@@ -97,10 +97,12 @@ class SharedCore extends EventTarget {
     // Another tab saved and this one reopened on it (a follower's refresh, or a takeover).
     this.store.addEventListener('reloaded', () => this.changed({ cmd: null, source: 'reload' }));
     // The sync client (docs/sync.md's device loop) is attached here, and only here, when the
-    // widget names a server; it brings the shop's orders, so such a store is not seeded.
+    // widget names a server; it brings the shop's orders, so such a store is not seeded. A
+    // server with no sync for this page (sync.mjs) leaves the store local, seeded as before.
     this.sync = this.server ? attachSync(this) : null;
+    const synced = this.sync ? await this.sync.ready : false;
     const stats = this.api.query('stats');
-    if (!this.sync && stats.ok && stats.result.orders === 0 && this.store.isWriter) {
+    if (!synced && stats.ok && stats.result.orders === 0 && this.store.isWriter) {
       seedDemoShop((request) => {
         const { response, saved } = this.store.exec(request);
         saved.catch(() => {}); // a failed save shows as 'save-failed'
