@@ -20,12 +20,14 @@ export async function tempDataDir(t) {
 
 /**
  * Starts web/server.mjs with `dataDir` on a free port (`args`: more options, e.g. --sandbox).
+ * No tick and no marketplace reconciliation unless `env` asks (PACKDESK_TICK_MS,
+ * PACKDESK_RECONCILE_MS): a sandbox some `make run` left on port 8090 must not feed a test's shop.
  * Resolves to {origin, code (the printed pairing code of shop demo), child, exited (Promise of
  * {code, signal}), stop(), kill9()}.
  */
 export function startServer(dataDir, env = {}, args = []) {
   const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs'), ...args], {
-    env: { ...process.env, PORT: '0', PACKDESK_DATA: dataDir, PACKDESK_TICK_MS: '0', ...env },
+    env: { ...process.env, PORT: '0', PACKDESK_DATA: dataDir, PACKDESK_TICK_MS: '0', PACKDESK_RECONCILE_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));

@@ -40,6 +40,13 @@ function cursorOffset(cursor) {
   return Number(m[1]);
 }
 
+/**
+ * The endpoints that only read: nothing to save after them (state-file.mjs), which spares
+ * serializing the whole shop on every order fetch.
+ */
+export const READS = new Set(['POST /api/orders/search', 'POST /api/orders/detail/query', 'GET /api/fulfillment/detail',
+  'GET /api/fulfillment/shipping_info', 'GET /api/logistics/ship/get', 'POST /api/reverse/reverse_order/list']);
+
 /** method + path → handler(shop, {query, body}) → data. */
 export const ENDPOINTS = {
   'POST /api/orders/search': (shop, { body }) => {
@@ -73,6 +80,7 @@ export const ENDPOINTS = {
       offset: int(b.offset, 'offset', { required: true }), size: int(b.size, 'size', { min: 1, max: 100, required: true }),
       orderId: id(b.order_id, 'order_id', false), reverseOrderId: id(b.reverse_order_id, 'reverse_order_id', false),
       reverseType: int(b.reverse_type, 'reverse_type'), reverseStatus: int(b.reverse_order_status, 'reverse_order_status'),
+      updateTimeFrom: int(b.update_time_from, 'update_time_from'), updateTimeTo: int(b.update_time_to, 'update_time_to'),
     });
   },
   'POST /api/reverse/reverse_request/confirm': (shop, { body }) => shop.confirmReverse(id(object(body).reverse_order_id, 'reverse_order_id')),

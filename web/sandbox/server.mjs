@@ -1,11 +1,12 @@
 // server.mjs: the marketplace sandbox: a local server with the legacy TikTok Shop Open API's
 // paths, signatures, envelopes and errors (api.mjs, gateway.mjs), and its webhooks
 // (webhooks.mjs), so packdesk's whole marketplace loop runs with no marketplace account.
-// Orders live in memory (shop.mjs); /sandbox/ (control.mjs) creates them and plays the
-// carrier and the buyers.
+// Orders live in memory (shop.mjs), and in a JSON file when given one (state-file.mjs: loaded at
+// start, written after each change); /sandbox/ (control.mjs) creates them and plays the carrier
+// and the buyers.
 //
 //   node web/sandbox/server.mjs [--port N] [--host H] [--webhook-url URL] [--order-every S]
-//                               [--play-every S] [--seed N]
+//                               [--play-every S] [--seed N] [--state FILE] [--webhook-attempts N]
 //
 // --port: SANDBOX_PORT, default 8090; 0 picks a free port. The URL is printed on start.
 // --webhook-url: SANDBOX_WEBHOOK_URL: where webhooks go (the sync server's
@@ -13,6 +14,8 @@
 // --order-every S: SANDBOX_ORDER_EVERY: a new paid order every S seconds (default: only on
 //   POST /sandbox/orders). --play-every S: SANDBOX_PLAY_EVERY: every S seconds a carrier scan
 //   moves a shipped parcel on, and now and then a buyer asks to cancel.
+// --state FILE: SANDBOX_STATE: keep the shop in FILE across restarts (default: memory only).
+// --webhook-attempts N: SANDBOX_WEBHOOK_ATTEMPTS: tries per webhook before it is given up (8).
 // Credentials: SANDBOX_APP_KEY, SANDBOX_APP_SECRET, SANDBOX_SHOP_ID, SANDBOX_ACCESS_TOKEN
 //   (defaults: config.mjs's SANDBOX_CREDENTIALS, the connector's defaults too).
 import http from 'node:http';
@@ -20,11 +23,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SANDBOX_CREDENTIALS, SANDBOX_PORT } from '../server/marketplace/config.mjs';
 import { ERROR } from '../server/marketplace/legacy.mjs';
-import { ENDPOINTS } from './api.mjs';
+import { ENDPOINTS, READS } from './api.mjs';
 import { control } from './control.mjs';
 import { checkRequest, GatewayError, requestId } from './gateway.mjs';
 import { createOrderFactory, seededRandom } from './orders.mjs';
 import { ApiError, createShop, PlayError } from './shop.mjs';
+import { readStateFile, stateSaver } from './state-file.mjs';
 import { createWebhookSender } from './webhooks.mjs';
 
 const MAX_BODY = 1 << 20;
@@ -84,13 +88,16 @@ async function api(sandbox, req, res, url) {
   } catch {
     return fail(400, ERROR.PARAM, 'Invalid request. The body is not JSON.');
   }
+  let data;
   try {
-    const data = endpoint(shop, { query: url.searchParams, body });
-    send(res, 200, { code: 0, message: 'Success', request_id: rid, data });
+    data = endpoint(shop, { query: url.searchParams, body });
   } catch (err) {
-    if (err instanceof ApiError) return fail(200, err.code, err.message);
-    throw err;
+    if (!(err instanceof ApiError)) throw err;
+    if (!READS.has(key)) sandbox.save(); // a refused call is counted (ship_calls)
+    return fail(200, err.code, err.message);
   }
+  if (!READS.has(key)) sandbox.save(); // on disk before the answer: what the caller is told done stays done
+  send(res, 200, { code: 0, message: 'Success', request_id: rid, data });
 }
 
 async function sandboxRoute(sandbox, req, res, url) {
@@ -107,6 +114,7 @@ async function sandboxRoute(sandbox, req, res, url) {
   try {
     const parts = url.pathname.split('/').filter(Boolean).slice(1);
     const [status, answer] = control(sandbox, req.method, parts, body);
+    if (req.method !== 'GET') sandbox.save();
     send(res, status, answer);
   } catch (err) {
     if (err instanceof PlayError) {
@@ -124,6 +132,7 @@ function startPace(sandbox, { orderEvery, playEvery, seed }) {
   const safely = (fn) => () => {
     try {
       fn();
+      sandbox.save();
     } catch (err) {
       sandbox.log(`sandbox play: ${err.message}`);
     }
@@ -144,14 +153,24 @@ function startPace(sandbox, { orderEvery, playEvery, seed }) {
 
 /**
  * Starts a sandbox; resolves to {url, port, shop, webhooks, close()}. Options: port (0: a free
- * one), host, webhookUrl, orderEvery, playEvery (seconds), seed, credentials, now, log.
+ * one), host, webhookUrl, orderEvery, playEvery (seconds), seed, credentials, now, log,
+ * stateFile (the shop kept there: loaded now, written after each change; a file that does not
+ * read as a sandbox state is an error, and nothing starts), webhookAttempts (8).
  */
 export async function startSandbox({ port = SANDBOX_PORT, host = '127.0.0.1', webhookUrl = null, orderEvery = 0,
-  playEvery = 0, seed = Date.now() >>> 0, credentials = SANDBOX_CREDENTIALS, now = Date.now, log = () => {} } = {}) {
+  playEvery = 0, seed = Date.now() >>> 0, credentials = SANDBOX_CREDENTIALS, now = Date.now, log = () => {},
+  stateFile = null, webhookAttempts = 8 } = {}) {
+  const state = stateFile ? readStateFile(stateFile) : null;
   const webhooks = createWebhookSender({ appKey: credentials.appKey, appSecret: credentials.appSecret, shopId: credentials.shopId,
-    url: webhookUrl, now, log });
-  const shop = createShop({ factory: createOrderFactory({ seed, startMs: now() }), now, notify: (type, data) => webhooks.send(type, data) });
-  const sandbox = { shop, webhooks, credentials, now, log };
+    url: webhookUrl, now, log, maxAttempts: webhookAttempts });
+  let shop;
+  try {
+    shop = createShop({ factory: createOrderFactory({ seed, startMs: now() }), now, notify: (type, data) => webhooks.send(type, data), state });
+  } catch (err) {
+    throw new Error(`the sandbox state ${stateFile}: ${err.message}`);
+  }
+  const saver = stateFile ? stateSaver(stateFile, shop) : null;
+  const sandbox = { shop, webhooks, credentials, now, log, save: () => saver?.save() };
   const server = http.createServer((req, res) => {
     let url;
     try {
@@ -173,7 +192,7 @@ export async function startSandbox({ port = SANDBOX_PORT, host = '127.0.0.1', we
   const stopPace = startPace(sandbox, { orderEvery, playEvery, seed });
   const address = server.address();
   return {
-    url: `http://${host}:${address.port}/`, port: address.port, shop, webhooks,
+    url: `http://${host}:${address.port}/`, port: address.port, shop, webhooks, stateFile,
     close: () => {
       stopPace();
       webhooks.stop();
@@ -207,6 +226,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     process.exit(2);
   }
   const seed = Number(option('seed') ?? env.SANDBOX_SEED ?? (Date.now() >>> 0));
+  const attempts = Number(option('webhook-attempts') ?? env.SANDBOX_WEBHOOK_ATTEMPTS ?? 8);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) {
+    console.error(`sandbox: --webhook-attempts must be an integer from 1 to 100, not ${JSON.stringify(option('webhook-attempts') ?? env.SANDBOX_WEBHOOK_ATTEMPTS)}`);
+    process.exit(2);
+  }
   const credentials = {
     appKey: env.SANDBOX_APP_KEY ?? SANDBOX_CREDENTIALS.appKey,
     appSecret: env.SANDBOX_APP_SECRET ?? SANDBOX_CREDENTIALS.appSecret,
@@ -218,6 +242,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     webhookUrl: option('webhook-url') ?? env.SANDBOX_WEBHOOK_URL ?? null,
     orderEvery: seconds('order-every', option('order-every') ?? env.SANDBOX_ORDER_EVERY),
     playEvery: seconds('play-every', option('play-every') ?? env.SANDBOX_PLAY_EVERY),
+    stateFile: option('state') ?? env.SANDBOX_STATE ?? null, webhookAttempts: attempts,
     log: (line) => console.error(line),
   }).then((s) => {
     console.log(`marketplace sandbox: ${s.url}`);
@@ -225,7 +250,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }, (err) => {
-    console.error(`sandbox: cannot listen on ${host}:${port}: ${err.message}`);
+    console.error(`sandbox: cannot start on ${host}:${port}: ${err.message}`);
     process.exit(1);
   });
 }

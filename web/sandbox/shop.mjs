@@ -6,6 +6,9 @@
 //
 // The API's refusals throw ApiError (the gateway answers it in the API's envelope, HTTP 200);
 // a play that makes no sense (a scan with no parcel on its way) throws PlayError (HTTP 409).
+//
+// snapshot() is everything the shop holds as plain JSON, and createShop({state}) starts from one:
+// how the sandbox outlives a restart (state-file.mjs; `make run` keeps it in the data folder).
 import { ERROR, ORDER_STATUS, ORDER_STATUS_NAME, PACKAGE_STATUS, PICK_UP_TYPE, REVERSE_STATUS, REVERSE_TYPE,
   WEBHOOK_TYPE } from '../server/marketplace/legacy.mjs';
 
@@ -44,16 +47,55 @@ function count(map, key) {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+export const STATE_VERSION = 1;
+
+function badState(message) {
+  return new Error(`not a sandbox state: ${message}`);
+}
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v) => typeof v === 'string' && /^\d{1,24}$/.test(v);
+const counts = (v) => isObject(v) && Object.values(v).every((n) => Number.isSafeInteger(n) && n >= 0);
+
+// Checks a snapshot() read back (a file can be damaged or edited): throws on the first thing wrong.
+function checkState(state) {
+  if (!isObject(state)) throw badState('not an object');
+  if (state.version !== STATE_VERSION) throw badState(`version ${JSON.stringify(state.version)}, this sandbox knows ${STATE_VERSION}`);
+  for (const key of ['orders', 'packages', 'reverses']) if (!Array.isArray(state[key])) throw badState(`${key} is not a list`);
+  state.orders.forEach((o, i) => {
+    if (!isObject(o) || !isObject(o.detail) || !isId(o.detail.order_id) || !Number.isSafeInteger(o.detail.order_status) ||
+        !Array.isArray(o.detail.item_list) || !(o.fail_ship === null || isObject(o.fail_ship))) throw badState(`orders[${i}] is not an order`);
+  });
+  state.packages.forEach((p, i) => {
+    if (!isObject(p) || !isId(p.package_id) || !isId(p.order_id) || !Array.isArray(p.tracking)) throw badState(`packages[${i}] is not a package`);
+  });
+  state.reverses.forEach((r, i) => {
+    if (!isObject(r) || !isId(r.reverse_order_id) || !isId(r.order_id)) throw badState(`reverses[${i}] is not a reverse order`);
+  });
+  if (typeof state.reverse_seq !== 'string' || !/^\d{1,15}$/.test(state.reverse_seq)) throw badState('reverse_seq is not a count');
+  const st = state.stats;
+  if (!isObject(st) || !Number.isSafeInteger(st.orders_created) || !counts(st.ship_calls) || !counts(st.shipped)) throw badState('stats are not counts');
+}
+
 /**
  * The shop. `factory` makes orders (orders.mjs), `now()` gives ms, `notify(type, data)` is
- * called for every change a webhook announces.
+ * called for every change a webhook announces; `state` (a snapshot()) is where it starts from.
+ * Throws on a state that does not read as one.
  */
-export function createShop({ factory, now = Date.now, notify = () => {} }) {
+export function createShop({ factory, now = Date.now, notify = () => {}, state = null }) {
   const orders = new Map(); // order_id → {detail, failShip}
   const packages = new Map(); // package_id → {package_id, order_id, package_status, pick_up_type, tracking_number, tracking}
   const reverses = new Map(); // reverse_order_id → reverse order (the API's shape)
   let reverseSeq = 0n;
   const stats = { orders_created: 0, ship_calls: {}, shipped: {}, api_calls: {}, refused: {} };
+  if (state !== null) {
+    checkState(state);
+    for (const o of state.orders) orders.set(o.detail.order_id, { detail: structuredClone(o.detail), failShip: o.fail_ship });
+    for (const p of state.packages) packages.set(p.package_id, structuredClone(p));
+    for (const r of state.reverses) reverses.set(r.reverse_order_id, structuredClone(r));
+    reverseSeq = BigInt(state.reverse_seq);
+    Object.assign(stats, { orders_created: state.stats.orders_created, ship_calls: { ...state.stats.ship_calls }, shipped: { ...state.stats.shipped } });
+  }
   const seconds = () => Math.floor(now() / 1000);
 
   function orderOf(orderId, Err = ApiError) {
@@ -274,7 +316,7 @@ export function createShop({ factory, now = Date.now, notify = () => {} }) {
     if (o.detail.order_status === ORDER_STATUS.CANCELLED) throw new ApiError(ERROR.ORDER_ALREADY_CANCELLED, 'The order has already been cancelled');
     if (!NOT_SHIPPED.has(o.detail.order_status)) throw new ApiError(ERROR.ORDER_STATUS_NOT_ALLOWED, 'The order has been shipped and can no longer be cancelled');
     for (const rev of reverses.values()) {
-      if (rev.order_id === o.detail.order_id && rev.reverse_status_value === REVERSE_STATUS.APPLYING) rev.reverse_status_value = REVERSE_STATUS.CLOSED;
+      if (rev.order_id === o.detail.order_id && rev.reverse_status_value === REVERSE_STATUS.APPLYING) answered(rev, REVERSE_STATUS.CLOSED);
     }
     closeAsCancelled(o, 'SELLER', reasonKey);
     return { reverse_main_order_id: o.detail.order_id };
@@ -287,10 +329,11 @@ export function createShop({ factory, now = Date.now, notify = () => {} }) {
     setStatus(o, ORDER_STATUS.CANCELLED);
   }
 
-  function reverseList({ orderId, reverseOrderId, reverseType, reverseStatus, offset, size }) {
+  function reverseList({ orderId, reverseOrderId, reverseType, reverseStatus, updateTimeFrom, updateTimeTo, offset, size }) {
     const all = [...reverses.values()].filter((r) =>
       (orderId === undefined || r.order_id === orderId) && (reverseOrderId === undefined || r.reverse_order_id === reverseOrderId) &&
-      (reverseType === undefined || r.reverse_type === reverseType) && (reverseStatus === undefined || r.reverse_status_value === reverseStatus));
+      (reverseType === undefined || r.reverse_type === reverseType) && (reverseStatus === undefined || r.reverse_status_value === reverseStatus) &&
+      (updateTimeFrom === undefined || r.reverse_update_time >= updateTimeFrom) && (updateTimeTo === undefined || r.reverse_update_time <= updateTimeTo));
     return { reverse_list: clone(all.slice(offset, offset + size)), more: offset + size < all.length };
   }
 
@@ -364,8 +407,21 @@ export function createShop({ factory, now = Date.now, notify = () => {} }) {
     };
   }
 
+  /**
+   * Everything the shop holds, as plain JSON (not a copy: serialize it at once). The API's call
+   * counters (api_calls, refused) are left out: reads change them, and a read changes no state.
+   */
+  function snapshot() {
+    return {
+      version: STATE_VERSION,
+      orders: [...orders.values()].map((o) => ({ detail: o.detail, fail_ship: o.failShip })),
+      packages: [...packages.values()], reverses: [...reverses.values()], reverse_seq: String(reverseSeq),
+      stats: { orders_created: stats.orders_created, ship_calls: stats.ship_calls, shipped: stats.shipped },
+    };
+  }
+
   return {
-    stats, createOrders, pay, setShipFailure, scan, buyerCancel, buyerReturn, playable, inspect,
+    snapshot, stats, createOrders, pay, setShipFailure, scan, buyerCancel, buyerReturn, playable, inspect,
     searchOrders, orderDetail, shipPackage, packageDetail, packageTracking, orderTracking, cancelOrder,
     reverseList, confirmReverse, rejectReverse,
     orderIds: () => [...orders.keys()],

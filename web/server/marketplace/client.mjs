@@ -125,9 +125,14 @@ export function createClient({ baseUrl, appKey, appSecret, shopId, accessToken, 
         body: { cancel_reason_key: need(reasonKey, 'reasonKey'), order_id: need(String(orderId ?? ''), 'orderId') },
       });
     },
-    /** POST /api/reverse/reverse_order/list: cancellation, refund and return requests. */
-    listReverseOrders({ orderId, reverseType, reverseOrderStatus, offset = 0, size = 100 } = {}) {
+    /**
+     * POST /api/reverse/reverse_order/list: cancellation, refund and return requests (a page by
+     * offset; `updateTimeFrom`/`To` in seconds select by their last update).
+     */
+    listReverseOrders({ orderId, reverseType, reverseOrderStatus, updateTimeFrom, updateTimeTo, offset = 0, size = 100 } = {}) {
       const body = { offset, size };
+      if (updateTimeFrom !== undefined) body.update_time_from = updateTimeFrom;
+      if (updateTimeTo !== undefined) body.update_time_to = updateTimeTo;
       if (orderId !== undefined) body.order_id = need(String(orderId), 'orderId');
       if (reverseType !== undefined) body.reverse_type = reverseType;
       if (reverseOrderStatus !== undefined) body.reverse_order_status = reverseOrderStatus;
