@@ -3,7 +3,8 @@
 // first; then the time from navigation to the first order list rendered (performance.now() when
 // the first row appears, measured from the navigation's start), once on a cold page and a few
 // times reloaded, and the bytes the console loads: shell files (HTML, modules, CSS, icon) and
-// the wasm core with its glue, raw and gzipped (zlib level 9: what a server would send).
+// the wasm core with its glue, raw and gzipped (zlib level 9: what a server would send), and where
+// the time went (the page's packdesk: marks and measures, resource timings; median reload).
 // Prints a table; adds {console: {...}} to build/bench/results.json when that file exists.
 // usage: node bench/console.mjs [orders]
 import { spawn } from 'node:child_process';
@@ -93,16 +94,35 @@ try {
   const visit = async (go) => {
     await go();
     await page.waitForFunction(() => window.firstList !== undefined && document.body.dataset.ready, null, { timeout: 120000 });
-    return page.evaluate(() => ({ ms: window.firstList, orders: Number(document.getElementById('tab-awaiting_confirmation').dataset.count) }));
+    return page.evaluate(() => {
+      // Where the time went: app.mjs's marks and the store's measures (wasm/packdesk-store.mjs).
+      const at = {};
+      for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('packdesk:')) at[e.name.slice(9)] = e.startTime;
+      for (const e of performance.getEntriesByType('measure')) if (e.name.startsWith('packdesk:')) at[`${e.name.slice(9)}_ms`] = e.duration;
+      const nav = performance.getEntriesByType('navigation')[0];
+      if (nav) at.html = nav.responseEnd;
+      for (const r of performance.getEntriesByType('resource')) {
+        if (/\/(app|packdesk)\.(m?js|wasm)$/.test(r.name)) at[r.name.split('/').pop()] = r.responseEnd;
+      }
+      return { ms: window.firstList, at, orders: Number(document.getElementById('tab-awaiting_confirmation').dataset.count) };
+    });
   };
   const cold = await visit(() => page.goto(`${origin}/#stage=awaiting_confirmation`));
   if (cold.orders !== N) throw new Error(`the console shows ${cold.orders} new orders, not ${N}`);
   const warm = [];
-  for (let i = 0; i < RELOADS; i++) warm.push((await visit(() => page.reload())).ms);
+  const steps = [];
+  for (let i = 0; i < RELOADS; i++) {
+    const v = await visit(() => page.reload());
+    warm.push(v.ms);
+    steps.push(v.at);
+  }
+  // The median reload's breakdown, ms from navigation start (marks) or durations (_ms).
+  const breakdown = {};
+  for (const key of new Set(steps.flatMap(Object.keys))) breakdown[key] = Math.round(median(steps.map((s) => s[key] ?? NaN)));
 
   const size = { shell: { raw: 0, gzip: 0, files: 0 }, wasm: { raw: 0, gzip: 0, files: 0 } };
   for (const [url, body] of loaded) {
-    const part = url.startsWith('/build/wasm/') ? size.wasm : size.shell;
+    const part = /^\/build\/(wasm|widget)\/packdesk\.(mjs|wasm)$/.test(url) ? size.wasm : size.shell;
     part.raw += body.length;
     part.gzip += gzipSync(body, { level: 9 }).length;
     part.files++;
@@ -110,12 +130,14 @@ try {
   const kb = (b) => (b / 1024).toFixed(1);
   const result = {
     orders: N, fill_s: fillSeconds, first_list_ms_cold: cold.ms, first_list_ms_reload_median: median(warm),
-    first_list_ms_reload_max: Math.max(...warm), bytes: size,
+    // bundled: web/server.mjs served build/console/ (make console), not the modules (a stale bundle)
+    first_list_ms_reload_max: Math.max(...warm), bundled: loaded.has('/build/console/app.js'), reload_breakdown: breakdown, cold_breakdown: cold.at, bytes: size,
   };
-  console.log(`\n| console, Chromium, ${N} orders in IndexedDB       |          |`);
+  console.log(`\n| console, Chromium, ${N} orders in IndexedDB       | ${result.bundled ? ' bundled' : ' modules'} |`);
   console.log('|------------------------------------------------|---------:|');
   console.log(`| navigation → first order list, cold page (ms)  | ${cold.ms.toFixed(0).padStart(8)} |`);
   console.log(`| navigation → first order list, reload, median  | ${median(warm).toFixed(0).padStart(8)} |`);
+  console.log(`| reload, median: ${Object.entries(breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`| shell: ${String(size.shell.files).padStart(2)} files, KiB raw / gzipped          | ${kb(size.shell.raw).padStart(5)} / ${kb(size.shell.gzip)} |`);
   console.log(`| wasm core + glue: ${size.wasm.files} files, KiB raw / gzipped  | ${kb(size.wasm.raw).padStart(5)} / ${kb(size.wasm.gzip)} |`);
   console.log(`| total gzipped (KiB)                            | ${kb(size.shell.gzip + size.wasm.gzip).padStart(8)} |`);

@@ -15,19 +15,28 @@
 #define PENDING_DEFAULT 200
 #define PENDING_MAX 1000
 
+/* sync.pair {device_id, again?}. Pairing again as the same device changes nothing. As another
+ * device it is refused (two devices' sequences in one shop), unless `again` is true: the server
+ * lost this device (its data folder was reset, the token is gone) and paired it anew. Then the
+ * pending operations are kept and numbered 1, 2, ... for the new device (the server expects its
+ * seqs from 1; their op ids are unchanged, so one the server applied before answers as applied),
+ * and the cursor goes back to 0: the new device pulls everything, since the versions it knew
+ * may be another server's. Conflicts stay on their orders. */
 int cmd_sync_pair(cmd_ctx *k) {
   const char *device_id;
   pd_shop *s = k->shop;
+  const cJSON *again = j_get(k->req, "again");
   if (arg_text(k, "device_id", 1, ID_MAX, &device_id)) return -1;
-  /* Pairing again as the same device changes nothing; as another would mix two devices'
-   * sequences in one shop. */
-  if (s->device_id && strcmp(s->device_id, device_id) != 0)
+  if (again && !cJSON_IsBool(again))
+    return fail(&k->rc, "BAD_REQUEST", NULL, "field again must be true or false");
+  int other = s->device_id && strcmp(s->device_id, device_id) != 0;
+  if (other && !cJSON_IsTrue(again))
     return fail(&k->rc, "CONFLICT", NULL, "this shop is already paired as device %s", s->device_id);
-  if (!s->device_id && !(k->txn.sync.device_id = pd_strdup(device_id))) return fail_oom(&k->rc);
+  if ((!s->device_id || other) && !(k->txn.sync.device_id = pd_strdup(device_id))) return fail_oom(&k->rc);
   k->result = cJSON_CreateObject();
   if (!k->result || j_add_str(k->result, "device_id", device_id) ||
       j_add_int(k->result, "pending", (int64_t)s->pending.len) ||
-      j_add_int(k->result, "cursor", (int64_t)s->cursor))
+      j_add_int(k->result, "cursor", other ? 0 : (int64_t)s->cursor))
     return fail_oom(&k->rc);
   return 0;
 }

@@ -120,7 +120,7 @@ int query_orders_list(cmd_ctx *k) {
     const order *o = (const order *)(const void *)((const char *)node - offset);
     if (q && !matches(o, q)) continue;
     if (n == limit) break; /* one more exists: the page has a next */
-    if (j_push(rows, view_summary(o))) return fail_oom(&k->rc);
+    if (j_push(rows, view_list_row(o))) return fail_oom(&k->rc);
     last = o;
     n++;
   }

@@ -58,6 +58,13 @@ static int acked(const sync_change *c, uint64_t seq) {
 void sync_commit(pd_shop *s, shop_txn *t) {
   sync_change *c = &t->sync;
   if (c->device_id) {
+    /* Paired again as a new device (sync.pair's `again`): its seqs start at 1, its cursor at 0. */
+    if (s->device_id) {
+      pd_free(s->device_id);
+      for (size_t i = 0; i < s->pending.len; i++) s->pending.items[i].seq = i + 1;
+      s->next_pending = s->pending.len + 1;
+      s->cursor = 0;
+    }
     s->device_id = c->device_id;
     c->device_id = NULL;
   }

@@ -11,8 +11,10 @@
 
 /* The whole order for order.get: with deadlines, actions (as of `at`) and timeline. */
 cJSON *view_order(pd_shop *s, const order *o, pd_ms at);
-/* One row of orders.list, and the `order` of a command's result. */
+/* The `order` of a command's result; orders.list's rows are this plus view_list_row's. */
 cJSON *view_summary(const order *o);
+/* One row of orders.list: the summary, with `conflicts` (how many) when the order has any. */
+cJSON *view_list_row(const order *o);
 /* The deadline that comes next (open, or missed and still owed), or JSON null. */
 cJSON *view_next_deadline(const order *o);
 cJSON *view_flags(unsigned flags);

@@ -23,9 +23,10 @@
 // response of the case may contain (masking, S1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CLI_BINARIES, ROOT, createCore, responseLines, runCli } from './lib/engines.mjs';
 
 const CASES_DIR = path.join(ROOT, 'tests/cases');
@@ -170,12 +171,34 @@ async function wasmTranscript(steps) {
   }
 }
 
+// The widget's own core (make widget: -Oz, LTO, emmalloc, browsers only) must answer every case
+// byte for byte as the others do. It runs when it was built after the core's last change: a
+// stale one (make wasm without make widget) is said, not compared (make test builds it).
+const WIDGET_BASE = path.join(ROOT, 'build/widget/');
+const widgetCoreFresh = (() => {
+  const built = (f) => (existsSync(f) ? statSync(f).mtimeMs : -1);
+  const wasm = built(path.join(WIDGET_BASE, 'packdesk.wasm'));
+  const newest = Math.max(...['core', 'third_party/cjson'].flatMap((d) => readdirSync(path.join(ROOT, d))
+    .filter((f) => /\.[ch]$/.test(f)).map((f) => built(path.join(ROOT, d, f)))));
+  return wasm >= newest;
+})();
+
+async function widgetTranscript(lines) {
+  const core = await createCore({ baseUrl: pathToFileURL(WIDGET_BASE), esm: true });
+  try {
+    return lines.map((line) => core.execBytes(line));
+  } finally {
+    core.close();
+  }
+}
+
 /** Everything a case's test needs, computed ahead so that cases can run in parallel. */
 async function runCase(file) {
   const c = JSON.parse(readFileSync(path.join(CASES_DIR, file), 'utf8'));
   if (!Array.isArray(c.steps) || c.steps.length === 0) throw new Error(`${file}: "steps" must be a non-empty array`);
   const { lines, responses } = await wasmTranscript(c.steps);
   const transcripts = { wasm: responses };
+  if (widgetCoreFresh) transcripts['wasm-size'] = await widgetTranscript(lines);
   await Promise.all(CLI_ENGINES.map(async (e) => { transcripts[e] = await cliTranscript(e, lines); }));
   return { c, lines, transcripts };
 }
@@ -257,4 +280,8 @@ for (const file of files) {
 
 test('the scenario runner found case files', () => {
   assert.ok(files.length > 0, `no *.json in ${CASES_DIR}`);
+});
+
+test('the widget\'s core (build/widget) answered every case as the others', (t) => {
+  if (!widgetCoreFresh) t.skip('build/widget/packdesk.wasm is missing or older than the core\'s sources: run make widget');
 });

@@ -35,10 +35,11 @@ function memo(map, key, make) {
   return map.get(key);
 }
 
-// The glue's factory, once per base URL.
-function loadFactory(base) {
-  return memo(factories, base.href, async () => {
-    if (!isNode) return (await import(new URL('packdesk.mjs', base).href)).default;
+// The glue's factory, once per base URL. esm: the ES module glue even in Node (the widget's
+// core, build/widget/, is linked for browsers only; given instantiateWasm it runs in Node too).
+function loadFactory(base, esm) {
+  return memo(factories, `${esm ? 'esm' : 'cjs'} ${base.href}`, async () => {
+    if (!isNode || esm) return (await import(new URL('packdesk.mjs', base).href)).default;
     const { createRequire } = await import('node:module');
     const { fileURLToPath } = await import('node:url');
     return createRequire(import.meta.url)(fileURLToPath(new URL('packdesk.js', base)));
@@ -57,11 +58,12 @@ function compileWasm(base) {
 /**
  * A new core with one empty shop.
  * @param {{wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (path: string, prefix: string) => string,
- *          baseUrl?: string|URL}} [options]
+ *          baseUrl?: string|URL, esm?: boolean}} [options] esm: load packdesk.mjs in Node too (tests
+ *          of the widget's core, `baseUrl` build/widget/)
  */
-export async function createCore({ wasmBinary, locateFile, baseUrl } = {}) {
+export async function createCore({ wasmBinary, locateFile, baseUrl, esm = false } = {}) {
   const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
-  const factory = await loadFactory(base);
+  const factory = await loadFactory(base, esm);
   const moduleOptions = { locateFile: locateFile ?? ((path) => new URL(path, base).href) };
   if (wasmBinary) {
     moduleOptions.wasmBinary = wasmBinary;

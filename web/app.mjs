@@ -4,7 +4,7 @@
 // what is on screen (#stage=confirmed&order=DEMO-12&q=...&sort=newest), so a reload comes back to it.
 // Time: every request's `at` is the clock; a tick every minute applies what time alone decides.
 // With a sync server it is a device of the server's shop instead of the demo (sync-ui.mjs).
-import { openStore } from '/wasm/packdesk-store.mjs';
+import { openStore } from '../wasm/packdesk-store.mjs'; // served at /wasm/; relative so esbuild bundles it
 import { seedDemoShop } from './demo-shop.mjs';
 import { h } from './dom.mjs';
 import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word } from './i18n.mjs';
@@ -22,6 +22,9 @@ import { renderList, renderTabs, STAGES, updateCountdowns } from './views/orders
 const PAGE = 25;
 const SORTS = ['urgency', 'newest', 'oldest']; // orders.list's sorts
 const TICK_MS = 60 * 1000;
+// The core built for size (make widget: -Oz, emmalloc; tests/cases.test.mjs checks its answers are
+// byte-identical): the console's byte budget (issue 4) needs it. index.html preloads it.
+const CORE = '/build/widget/';
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -35,6 +38,7 @@ const state = {
 let shop = null;
 let status = null;
 let batch = null; // views/batch.mjs: the selection, its bar and results
+let consoleSync = null; // sync-ui.mjs's, when paired: the order's refused marketplace calls
 
 // --- the hash: what is on screen ---
 
@@ -101,7 +105,7 @@ function moreOrders() {
 
 function paintList() {
   renderList($('orders'), state.list, { selected: state.orderId, now: shop.now(), onOpen: (id) => go({ order: id }), select: batch.rows });
-  markConflicts($('orders'), state.list, (cmd, args) => shop.query(cmd, args));
+  markConflicts($('orders'), state.list);
   $('more').hidden = !state.next;
   $('list-info').textContent = state.list.length ? t('list.count', { shown: state.list.length, total: state.total }) + ` · ${t(`sort.${state.sort}`)}` : '';
   batch.paint(state.list);
@@ -126,6 +130,8 @@ function paintDetail() {
       refresh();
     },
   });
+  const refusedCalls = consoleSync?.notice(state.orderId); // views/marketplace-calls.mjs
+  if (refusedCalls) $('detail-message').before(refusedCalls);
 }
 
 // The bell and the metrics live outside index.html's panes: they are added once, here.
@@ -302,8 +308,11 @@ async function main() {
   $('loading').textContent = t('load.opening');
   // With a sync server, the console is a device of its shop and opens that shop's store, which
   // the server fills (sync-ui.mjs); without one, the standalone store, seeded with the demo.
+  performance.mark('packdesk:main');
   const { link } = await findLink();
-  const store = await openStore({ name: storeNameFor(link), onStatus: (detail) => status.store(detail) });
+  performance.mark('packdesk:link');
+  const store = await openStore({ name: storeNameFor(link), baseUrl: CORE, onStatus: (detail) => status.store(detail) });
+  performance.mark('packdesk:store');
   shop = new Shop(store);
   const stats = shop.query('stats');
   if (!link && stats.ok && stats.result.orders === 0 && store.isWriter) {
@@ -322,7 +331,9 @@ async function main() {
   mountShopParts();
   wire();
   refresh();
+  performance.mark('packdesk:first-list'); // bench/console.mjs reads these marks
   const sync = link ? startConsoleSync({ link, store, shop, anchor: $('save'), refresh }) : null;
+  consoleSync = sync;
   // For tests and tools: saved() resolves once everything changed so far is in IndexedDB;
   // command(request) sends one command through the same store and repaints (as a marketplace
   // sync would import an order); the answer is the core's. query(cmd, args) asks the core

@@ -1,8 +1,9 @@
 // server.mjs: `make run`: serves the seller console on 127.0.0.1 and prints its URL. One process,
 // static files only: web/ at /, the wasm build (build/wasm/packdesk.mjs and .wasm) at /build/wasm/,
-// the JS over it (wasm/*.mjs) at /wasm/. Every answer carries the Content-Security-Policy (the
-// page repeats it in a meta tag): scripts from this origin only, plus 'wasm-unsafe-eval' so the
-// core compiles.
+// the JS over it (wasm/*.mjs) at /wasm/, and the console's bundle (make console, build/console/;
+// served in place of the modules while it is fresh, see bundleFresh()). Every answer carries the
+// Content-Security-Policy (the page repeats it in a meta tag): scripts from this origin only, plus
+// 'wasm-unsafe-eval' so the core compiles.
 //
 // Offline: /sw.js is web/sw.js with the shell's version and file list filled in. The version is a
 // hash of every shell file (shellFiles() below: index.html, the page's modules and styles, the
@@ -60,6 +61,10 @@ function resolve(urlPath) {
   if (parts[0] === 'build' && parts[1] === 'widget' && parts.length === 3 && /^packdesk(-widget\.(js|css)|\.(mjs|wasm))$/.test(parts[2])) {
     return path.join(ROOT, 'build/widget', parts[2]);
   }
+  // The console's bundle (make console), served in place of its modules while it is fresh.
+  if (parts[0] === 'build' && parts[1] === 'console' && parts.length === 3 && BUNDLE.includes(parts[2])) {
+    return path.join(ROOT, 'build/console', parts[2]);
+  }
   // web/sandbox/ is the marketplace sandbox (it holds the app secret it checks signatures with):
   // server code, like web/server/, never served.
   if (parts[0] === 'storefront' || parts[0] === 'sandbox') return null;
@@ -70,11 +75,36 @@ function resolve(urlPath) {
   return file.startsWith(WEB + path.sep) ? file : null;
 }
 
+// The console as built by `make console`: app.mjs and sw-client.mjs, each one minified module
+// (esbuild). web/ stays the source: the bundle is served (index.html's two scripts pointed at it,
+// the modules left out of the shell) only while it is newer than every module under web/ and
+// wasm/, so an edited source is never hidden behind a stale bundle (it is served as is instead).
+const BUNDLE = ['app.js', 'sw-client.js'];
+// Where the console's modules are (the Makefile's rule lists the same folders; web/server/,
+// web/sandbox/ and web/storefront/ are other programs).
+const SOURCE_DIRS = [WEB, path.join(WEB, 'views'), path.join(ROOT, 'wasm')];
+async function sourceModules() {
+  const lists = await Promise.all(SOURCE_DIRS.map(async (dir) => (await readdir(dir))
+    .filter((name) => name.endsWith('.mjs') && name !== 'server.mjs').map((name) => path.join(dir, name))));
+  return lists.flat();
+}
+async function bundleFresh() {
+  const built = await Promise.all(BUNDLE.map((f) => stat(path.join(ROOT, 'build/console', f)).catch(() => null)));
+  if (built.some((s) => !s)) return false;
+  const oldest = Math.min(...built.map((s) => s.mtimeMs));
+  const sources = await Promise.all((await sourceModules()).map((f) => stat(f)));
+  return sources.every((s) => s.mtimeMs <= oldest);
+}
+function bundledIndex(html) {
+  return html.replace('src="/app.mjs"', 'src="/build/console/app.js"').replace('src="./sw-client.mjs"', 'src="/build/console/sw-client.js"');
+}
+
 // The app shell, as URL paths: what the service worker precaches. Found on disk, so a module
 // added under web/ is cached without a list to keep in step.
 const SHELL_TYPES = new Set(['.html', '.mjs', '.css', '.svg', '.png']);
 const NOT_SHELL = new Set(['/server.mjs', '/sw.js']);
 async function shellFiles() {
+  const bundled = await bundleFresh();
   const urls = [];
   async function walk(dir, prefix) {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -86,8 +116,10 @@ async function shellFiles() {
     }
   }
   await walk(WEB, '/');
+  if (bundled) return [...urls.filter((u) => !u.endsWith('.mjs')), ...BUNDLE.map((f) => `/build/console/${f}`),
+    '/build/widget/packdesk.mjs', '/build/widget/packdesk.wasm'];
   for (const name of (await readdir(path.join(ROOT, 'wasm'))).sort()) if (name.endsWith('.mjs')) urls.push(`/wasm/${name}`);
-  urls.push('/build/wasm/packdesk.mjs', '/build/wasm/packdesk.wasm');
+  urls.push('/build/widget/packdesk.mjs', '/build/widget/packdesk.wasm'); // the console's core (app.mjs)
   return urls;
 }
 
@@ -143,8 +175,9 @@ async function handle(req, res) {
   const file = resolve(urlPath);
   try {
     if (!file || !(await stat(file)).isFile()) throw new Error('not a file');
-    const body = await readFile(file);
+    let body = await readFile(file);
     const { version, urls } = await shell();
+    if (file === path.join(WEB, 'index.html') && urls.includes('/build/console/app.js')) body = Buffer.from(bundledIndex(body.toString('utf8')));
     if (urlPath === '/' || urls.includes(urlPath)) headers['x-packdesk-version'] = version;
     // The widget runs in storefronts on other origins: its modules, stylesheet, glue and wasm are
     // fetched cross-origin (module scripts and fetch() need CORS). Public files, no credentials.

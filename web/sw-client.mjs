@@ -85,7 +85,23 @@ async function askVersion(worker) {
   if (version) document.documentElement.dataset.swVersion = version;
 }
 
+// Registering (on every load: an update check, and for a new version the whole shell fetched)
+// waits until the console has shown its first list or failed (app.mjs sets <body data-ready>):
+// it would compete with the console's own start for the network and the CPU (issue 4).
+function consoleStarted() {
+  return new Promise((ok) => {
+    if (document.body.dataset.ready) return ok();
+    const observer = new MutationObserver(() => {
+      if (!document.body.dataset.ready) return;
+      observer.disconnect();
+      ok();
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-ready'] });
+  });
+}
+
 async function start() {
+  await consoleStarted();
   const sw = navigator.serviceWorker;
   const wasControlled = Boolean(sw.controller);
   let registration;

@@ -7,6 +7,12 @@
 //                             and runs the device loop: at once, on `online`, every 30 s, soon
 //                             after a local command (changed()), and when this tab becomes the
 //                             writer; onChange() after a round that changed what the core holds
+//   pairAgain({link, code?})  a new pairing when the server no longer knows the device (a 401:
+//                             its data folder was reset, the token lost): local pairing again,
+//                             or POST /api/pair {shop_id, code}; kept in place of the old one.
+//                             connect({..., again: true}) then pairs the core as the new device
+//                             (sync.pair's `again`: its pending operations are kept and pushed
+//                             under the new device)
 //
 // Where the token is kept: in localStorage, under `packdesk.sync <server> <shop or *>`, and
 // nowhere else. Not in the URL: addresses leak (history, bookmarks, screenshots, a link sent to
@@ -84,15 +90,60 @@ export async function findLink({ server = '', shop = null, fetch: fetchFn = glob
     const again = readLink(store, key);
     if (again) return { link: { ...again, server } };
     const found = await askLocalPairing(server, shop, fetchFn);
-    if (found.link) {
-      try {
-        store?.setItem(key, JSON.stringify({ shop_id: found.link.shop_id, device_id: found.link.device_id, token: found.link.token }));
-      } catch { /* storage full or refused: this visit syncs, the next pairs again */ }
-    }
+    if (found.link) keepLink(store, key, found.link);
     return found;
   };
   const locks = globalThis.navigator?.locks;
   return locks ? locks.request(`packdesk:pairing ${key}`, ask) : ask();
+}
+
+function keepLink(storage, key, link) {
+  try {
+    storage?.setItem(key, JSON.stringify({ shop_id: link.shop_id, device_id: link.device_id, token: link.token, ...(link.via ? { via: link.via } : {}) }));
+  } catch { /* storage full or refused: this visit syncs, the next pairs again */ }
+}
+
+// POST /api/pair {shop_id, code} → {link} or {link: null, why}.
+async function askPairing(server, shop, code, fetchFn) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), PAIRING_TIMEOUT_MS);
+  let res;
+  let body = null;
+  try {
+    res = await fetchFn(`${server}/api/pair`, {
+      method: 'POST', cache: 'no-store', signal: abort.signal,
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ shop_id: shop, code }),
+    });
+    body = await res.json().catch(() => null);
+  } catch (err) {
+    return { link: null, why: coded('OFFLINE', `the sync server cannot be reached: ${err?.message ?? err}`) };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (res.status !== 200) {
+    const e = body?.error ?? {};
+    return { link: null, why: coded(e.code ?? `HTTP_${res.status}`, e.message ?? `/api/pair answered ${res.status}`) };
+  }
+  if (!isLink(body)) return { link: null, why: coded('PAIRING_FAILED', '/api/pair answered no pairing') };
+  if (body.shop_id !== shop) return { link: null, why: coded('OTHER_SHOP', `/api/pair paired shop ${body.shop_id}, not ${shop}`) };
+  return { link: { server, shop_id: body.shop_id, device_id: body.device_id, token: body.token, via: 'code' } };
+}
+
+/**
+ * Pairs this page again with link's server, for link's shop, when the server no longer knows
+ * the device (a 401: its data folder was reset, or the token was revoked). Without `code`,
+ * through GET /api/local-pairing as at the first start; with it, POST /api/pair {shop_id, code}.
+ * `shop` is what findLink was given (where the link is kept). Resolves {link} (kept in place of
+ * the old one) or {link: null, why}: NO_SYNC (this page is not paired by itself: ask for a
+ * code), UNAUTHORIZED (a wrong code), OFFLINE, OTHER_SHOP (a pairing for another shop: the
+ * pending operations of this one must not go there), PAIRING_FAILED.
+ */
+export async function pairAgain({ link, code, shop = null, fetch: fetchFn = globalThis.fetch?.bind(globalThis), storage } = {}) {
+  const found = typeof code === 'string'
+    ? await askPairing(link.server, link.shop_id, code.trim(), fetchFn)
+    : await askLocalPairing(link.server, link.shop_id, fetchFn);
+  if (found.link) keepLink(storageOf(storage), linkKey(link.server, shop), found.link);
+  return found;
 }
 
 /**
@@ -100,9 +151,11 @@ export async function findLink({ server = '', shop = null, fetch: fetchFn = glob
  * {client, detail(), changed(), sync(), start(), stop()}; detail() is the last status
  * ({status, pending, conflicts, cursor, error?}, or a follower's {status: 'follower', ...}).
  * onStatus(detail) after every status; onChange() after a round that changed the store's
- * cursor, pending operations or conflicts (the page repaints then).
+ * cursor, pending operations or conflicts (the page repaints then). again: link is a new pairing
+ * of a device the server lost (pairAgain): a core paired as the old device is paired again as
+ * this one (sync.pair {again: true}), its pending operations kept for it.
  */
-export function connect({ store, link, onStatus, onChange, intervalMs, kickDelayMs }) {
+export function connect({ store, link, onStatus, onChange, intervalMs, kickDelayMs, again = false }) {
   let last = null;
   let signature = null;
   const counts = () => {
@@ -112,8 +165,9 @@ export function connect({ store, link, onStatus, onChange, intervalMs, kickDelay
   // The core keeps pending operations only once paired; only the writer tab may pair it (a
   // follower's store is read-only), and a takeover pairs it if the writer had not yet.
   const pairCore = () => {
-    if (!store.isWriter || counts().device_id) return;
-    const { response, saved } = store.exec({ cmd: 'sync.pair', at: Date.now(), device_id: link.device_id });
+    const paired = store.isWriter ? counts().device_id : link.device_id;
+    if (paired === link.device_id || (paired && !again)) return;
+    const { response, saved } = store.exec({ cmd: 'sync.pair', at: Date.now(), device_id: link.device_id, ...(paired ? { again: true } : {}) });
     saved?.catch(() => {}); // a failed save is the store's status ('save-failed')
     if (!response.ok) throw Object.assign(new Error(response.error.message), { code: response.error.code });
   };

@@ -5,7 +5,7 @@
 //    (rule H2). Cancelled at 09:58 (on the server)."
 // the earlier ones listed under it, and one button that dismisses them all (conflict.dismiss per
 // refused operation: its `op` names that operation, README's protocol table). In the list, a
-// marker on the row. Times go through Intl (i18n.mjs).
+// marker on the row (orders.list's `conflicts` count). Times go through Intl (i18n.mjs).
 import { h } from '../dom.mjs';
 import { count, shortTime, t, word } from '../i18n.mjs';
 
@@ -41,19 +41,16 @@ export function renderConflicts(order, view) {
 }
 
 /**
- * Marks the rows (views/orders.mjs's list in ul) whose order has conflicts. The list's rows do
- * not carry them, so each shown order is asked (order.get), and only when the shop has any
- * (sync.status): a shop without conflicts costs one query.
+ * Marks the rows (views/orders.mjs's list in ul) whose order has conflicts: orders.list gives
+ * each row its `conflicts` count when there are some (none on the others), so the marker costs
+ * no query of its own.
  */
-export function markConflicts(ul, rows, query) {
-  const status = query('sync.status');
-  if (!status.ok || !(status.result.conflicts > 0)) return;
+export function markConflicts(ul, rows) {
   for (const row of rows) {
-    const r = query('order.get', { order_id: row.id });
-    if (!r.ok || !r.result.conflicts?.length) continue;
+    if (!(row.conflicts > 0)) continue;
     const button = ul.querySelector(`button[data-order-id="${CSS.escape(row.id)}"]`);
     if (!button) continue;
-    button.dataset.conflict = String(r.result.conflicts.length);
+    button.dataset.conflict = String(row.conflicts);
     button.append(h('span', { class: 'flag conflict-mark' }, t('conflict.mark')));
   }
 }

@@ -301,7 +301,7 @@ export class OrdersView {
   #paintList() {
     const s = this.state;
     renderList(this.#els.orders, s.list, { selected: s.orderId, now: this.#core.api.now(), onOpen: (id) => this.#go({ order: id }) });
-    markConflicts(this.#els.orders, s.list, (cmd, args) => this.#query(cmd, args));
+    markConflicts(this.#els.orders, s.list);
     this.#els.more.hidden = !s.next;
     this.#els.listInfo.textContent = s.list.length ? `${t('list.count', { shown: s.list.length, total: s.total })} · ${t('sort.urgency')}` : '';
   }
