@@ -22,12 +22,14 @@ for (const n of sizes) {
     const page = await context.newPage();
     await page.goto(`${server.origin}/tests/browser/store.html`);
     await page.waitForFunction(() => window.pageReady);
-    const ms = await page.evaluate(async () => {
+    const { ms, phases } = await page.evaluate(async () => {
       const t0 = performance.now();
       await window.openTestStore();
-      return performance.now() - t0;
+      const total = performance.now() - t0;
+      const last = (name) => performance.getEntriesByName(name).at(-1)?.duration;
+      return { ms: total, phases: { idb_load_ms: last('packdesk:idb-load'), c_open_ms: last('packdesk:open') } };
     });
-    return { page, ms };
+    return { page, ms, phases };
   };
   let { page } = await open();
   // Fill the shop in bursts of 1,000 imports, each burst saved before the next.
@@ -59,7 +61,7 @@ for (const n of sizes) {
   const reopened = await open();
   const orders = await reopened.page.evaluate(() => window.query({ cmd: 'stats', at: 1764230400000 }).result.orders);
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
-    browser_open_ms: reopened.ms, reopened_orders: orders }));
+    browser_open_ms: reopened.ms, ...reopened.phases, reopened_orders: orders }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -141,12 +141,12 @@ static int read_packdesk_buyer(order *o, const cJSON *payload, import_error *err
                 field_text(err, "buyer", buyer, "phone", 0, &phone) ||
                 field_text(err, "buyer", buyer, "address", 0, &address) ||
                 field_text(err, "buyer", buyer, "region", 0, &region) ||
-                import_set_string(err, &o->buyer_name, name) ||
-                import_set_string(err, &o->buyer_phone, phone) ||
-                import_set_string(err, &o->address_full, address) ||
-                import_set_string(err, &o->address_region, region)))
+                import_set_string(err, o, &o->buyer_name, name) ||
+                import_set_string(err, o, &o->buyer_phone, phone) ||
+                import_set_string(err, o, &o->address_full, address) ||
+                import_set_string(err, o, &o->address_region, region)))
     return -1;
-  return import_set_string(err, &o->buyer_message, message);
+  return import_set_string(err, o, &o->buyer_message, message);
 }
 
 /* Stage and times: paid when paid_at is given (not before placed_at), unpaid otherwise. */
@@ -185,11 +185,11 @@ static order *import_packdesk(const cJSON *payload, import_sla *sla, import_erro
     import_oom(err);
     return NULL;
   }
-  if (import_set_string(err, &o->source, "packdesk") || read_packdesk_times(o, payload, sla, err) ||
+  if (import_set_string(err, o, &o->source, "packdesk") || read_packdesk_times(o, payload, sla, err) ||
       read_packdesk_lines(o, payload, err) || read_packdesk_money(o, payload, err) ||
       read_packdesk_buyer(o, payload, err) ||
       field_text(err, "", payload, "carrier", 0, &carrier) ||
-      import_set_string(err, &o->carrier, carrier))
+      import_set_string(err, o, &o->carrier, carrier))
     goto fail;
   return o;
 

@@ -192,9 +192,9 @@ int field_money(import_error *err, const char *path, const cJSON *obj, const cha
   return 0;
 }
 
-int import_set_string(import_error *err, char **field, const char *value) {
+int import_set_string(import_error *err, order *o, char **field, const char *value) {
   if (!value) return 0;
-  return order_set_string(field, value) ? import_oom(err) : 0;
+  return order_set_string(o, field, value) ? import_oom(err) : 0;
 }
 
 int import_add_line(order *o, const order_line *line, import_error *err, const char *path) {

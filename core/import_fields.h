@@ -57,8 +57,8 @@ int field_money(import_error *err, const char *path, const cJSON *obj, const cha
 
 int import_is_id(const char *s); /* 1 when s is a valid id */
 
-/* Copies value (NULL: leaves the field alone) into an order string; -1 when out of memory. */
-int import_set_string(import_error *err, char **field, const char *value);
+/* Copies value (NULL: leaves the field alone) into a string field of o; -1 when out of memory. */
+int import_set_string(import_error *err, order *o, char **field, const char *value);
 /* Appends a line after checking the line count and that its id is new; `path` names it. */
 int import_add_line(order *o, const order_line *line, import_error *err, const char *path);
 /* The sum of unit_price * quantity over the lines not cancelled; -1 on overflow. */

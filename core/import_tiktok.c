@@ -212,17 +212,17 @@ static int read_buyer(order *o, const cJSON *payload, const tiktok_api *api, imp
   char region[IMPORT_MAX_TEXT + 1] = "";
   if (field_object(err, "", payload, "recipient_address", 0, &address) ||
       field_text(err, "", payload, "buyer_message", 0, &message) ||
-      import_set_string(err, &o->buyer_message, message))
+      import_set_string(err, o, &o->buyer_message, message))
     return -1;
   if (!address) return 0;
   if (field_text(err, "recipient_address", address, "name", 0, &name) ||
       field_text(err, "recipient_address", address, api->phone, 0, &phone) ||
       field_text(err, "recipient_address", address, "full_address", 0, &full) ||
       api->read_region(address, region, sizeof region, err) ||
-      import_set_string(err, &o->buyer_name, name) ||
-      import_set_string(err, &o->buyer_phone, phone) ||
-      import_set_string(err, &o->address_full, full) ||
-      import_set_string(err, &o->address_region, *region ? region : NULL))
+      import_set_string(err, o, &o->buyer_name, name) ||
+      import_set_string(err, o, &o->buyer_phone, phone) ||
+      import_set_string(err, o, &o->address_full, full) ||
+      import_set_string(err, o, &o->address_region, *region ? region : NULL))
     return -1;
   return 0;
 }
@@ -291,13 +291,13 @@ static int read_shipping_and_cancel(order *o, const cJSON *payload, const tiktok
   const char *carrier, *tracking, *reason = NULL, *by = NULL;
   if (field_text(err, "", payload, "shipping_provider", 0, &carrier) ||
       field_text(err, "", payload, "tracking_number", 0, &tracking) ||
-      import_set_string(err, &o->carrier, carrier) ||
-      import_set_string(err, &o->tracking_number, tracking))
+      import_set_string(err, o, &o->carrier, carrier) ||
+      import_set_string(err, o, &o->tracking_number, tracking))
     return -1;
   if (o->stage != STAGE_CANCELLED) return 0;
   if (field_text(err, "", payload, "cancel_reason", 0, &reason) ||
       field_text(err, "", payload, api->cancel_by, 0, &by) ||
-      import_set_string(err, &o->cancel_reason, reason))
+      import_set_string(err, o, &o->cancel_reason, reason))
     return -1;
   o->cancelled_by = !by                        ? CANCEL_BY_MARKETPLACE
                     : strcmp(by, "BUYER") == 0  ? CANCEL_BY_BUYER
@@ -320,7 +320,7 @@ static order *import_tiktok(const cJSON *payload, const tiktok_api *api, import_
     return NULL;
   }
   o->stage = stage;
-  if (import_set_string(err, &o->source, "tiktok") || read_times(o, payload, api, sla, err) ||
+  if (import_set_string(err, o, &o->source, "tiktok") || read_times(o, payload, api, sla, err) ||
       read_money_and_lines(o, payload, api, err) || read_buyer(o, payload, api, err) ||
       read_shipping_and_cancel(o, payload, api, err))
     goto fail;

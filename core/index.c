@@ -3,7 +3,8 @@
  *
  * Parent pointers let index_next() walk in order from any node without a stack, and let
  * index_remove() start from the node itself without searching. Rebalancing walks from the
- * lowest changed node up to the root, so insert and remove are O(log n) and never allocate.
+ * lowest changed node up (to the root after a removal; after an insertion only as far as
+ * heights change), so insert and remove are O(log n) and never allocate.
  */
 #include "index.h"
 
@@ -64,22 +65,29 @@ static index_node *rotate_right(pd_index *ix, index_node *x) {
 
 /*
  * Restores heights and the AVL balance on the path from n up to the root, after one node
- * was attached or detached below n. Always walks to the root: the path is O(log n) long and
- * stopping early saves little while making both callers' reasoning harder.
+ * was attached (inserted: 1) or detached below n. After an insertion it stops at the first
+ * node whose height comes out as it was, or at a rotation (which gives the subtree back the
+ * height it had before the insertion): nothing above can have changed. Loading a store
+ * inserts 100k orders in arrival order into six indexes, and walking each path to the root
+ * was a quarter of the load. A removal walks to the root: a rotation there can lower the
+ * subtree, and its ancestors must see it.
  */
-static void rebalance(pd_index *ix, index_node *n) {
+static void rebalance(pd_index *ix, index_node *n, int inserted) {
   while (n) {
-    int bal = height_of(n->left) - height_of(n->right);
+    int bal = height_of(n->left) - height_of(n->right), was = n->height;
     if (bal > 1) {
       /* A left child leaning right needs the double rotation, or the single one would
        * merely move the imbalance to the other side. */
       if (height_of(n->left->left) < height_of(n->left->right)) rotate_left(ix, n->left);
       n = rotate_right(ix, n);
+      if (inserted) return;
     } else if (bal < -1) {
       if (height_of(n->right->right) < height_of(n->right->left)) rotate_right(ix, n->right);
       n = rotate_left(ix, n);
+      if (inserted) return;
     } else {
       update_height(n);
+      if (inserted && n->height == was) return;
     }
     n = n->parent;
   }
@@ -117,7 +125,7 @@ void index_insert(pd_index *ix, index_node *n, int64_t key, uint64_t seq) {
   n->height = 1;
   *link = n;
   ix->count++;
-  rebalance(ix, parent);
+  rebalance(ix, parent, 1);
 }
 
 /*
@@ -150,7 +158,7 @@ void index_remove(pd_index *ix, index_node *n) {
     replace_child(ix, n->parent, n, child);
     fix_from = n->parent;
   }
-  rebalance(ix, fix_from);
+  rebalance(ix, fix_from, 0);
   ix->count--;
   n->left = n->right = n->parent = NULL;
   n->height = 0;

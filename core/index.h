@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The 64-bit fields first: with 32-bit pointers (wasm) the node is 32 bytes, not 40 with
+ * padding, and every order holds six. */
 typedef struct index_node {
-  struct index_node *left, *right, *parent;
   int64_t key;
   uint64_t seq;
+  struct index_node *left, *right, *parent;
   int height;  /* AVL height; 0 while the node is in no index */
 } index_node;
 

@@ -22,26 +22,35 @@ order *order_new(const char *id) {
   return o;
 }
 
-static void line_free(order_line *l) {
-  pd_free(l->id);
-  pd_free(l->sku_id);
-  pd_free(l->seller_sku);
-  pd_free(l->product_name);
-  pd_free(l->sku_name);
+/* Frees s unless it is one of o's loaded strings (which go with the block). o may be NULL:
+ * a string of something not in an order yet. */
+static void free_string(const order *o, char *s) {
+  /* Compared as integers: s may point into another object, where < is not defined for pointers. */
+  uintptr_t p = (uintptr_t)s, block = o ? (uintptr_t)o->strings : 0;
+  if (block && p >= block && p - block < o->strings_size) return;
+  pd_free(s);
 }
 
-static void request_free(order_request *r) {
-  pd_free(r->id);
-  pd_free(r->reason);
-  pd_free(r->answer_reason);
+static void line_free(const order *o, order_line *l) {
+  free_string(o, l->id);
+  free_string(o, l->sku_id);
+  free_string(o, l->seller_sku);
+  free_string(o, l->product_name);
+  free_string(o, l->sku_name);
 }
 
-static void conflict_free(order_conflict *c) {
-  pd_free(c->op);
-  pd_free(c->cmd);
-  pd_free(c->code);
-  pd_free(c->rule);
-  pd_free(c->message);
+static void request_free(const order *o, order_request *r) {
+  free_string(o, r->id);
+  free_string(o, r->reason);
+  free_string(o, r->answer_reason);
+}
+
+static void conflict_free(const order *o, order_conflict *c) {
+  free_string(o, c->op);
+  free_string(o, c->cmd);
+  free_string(o, c->code);
+  free_string(o, c->rule);
+  free_string(o, c->message);
 }
 
 void order_free(order *o) {
@@ -49,11 +58,12 @@ void order_free(order *o) {
   char **strings[] = {&o->id, &o->source, &o->buyer_name, &o->buyer_phone, &o->address_full,
                       &o->address_region, &o->buyer_message, &o->carrier, &o->tracking_number,
                       &o->shipping_point, &o->handover_note, &o->cancel_reason};
-  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) pd_free(*strings[i]);
-  for (size_t i = 0; i < o->lines.len; i++) line_free(&o->lines.items[i]);
-  for (size_t i = 0; i < o->requests.len; i++) request_free(&o->requests.items[i]);
-  for (size_t i = 0; i < o->timeline.len; i++) pd_free(o->timeline.items[i].detail);
-  for (size_t i = 0; i < o->conflicts.len; i++) conflict_free(&o->conflicts.items[i]);
+  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) free_string(o, *strings[i]);
+  for (size_t i = 0; i < o->lines.len; i++) line_free(o, &o->lines.items[i]);
+  for (size_t i = 0; i < o->requests.len; i++) request_free(o, &o->requests.items[i]);
+  for (size_t i = 0; i < o->timeline.len; i++) free_string(o, o->timeline.items[i].detail);
+  for (size_t i = 0; i < o->conflicts.len; i++) conflict_free(o, &o->conflicts.items[i]);
+  pd_free(o->strings);
   pd_free(o->conflicts.items);
   pd_free(o->lines.items);
   pd_free(o->checklist.items);
@@ -77,7 +87,7 @@ static int line_copy(order_line *dst, const order_line *src) {
   if (dup_into(&dst->id, src->id) || dup_into(&dst->sku_id, src->sku_id) ||
       dup_into(&dst->seller_sku, src->seller_sku) ||
       dup_into(&dst->product_name, src->product_name) || dup_into(&dst->sku_name, src->sku_name)) {
-    line_free(dst);
+    line_free(NULL, dst);
     return -1;
   }
   return 0;
@@ -88,7 +98,7 @@ static int conflict_copy(order_conflict *dst, const order_conflict *src) {
   dst->op = dst->cmd = dst->code = dst->rule = dst->message = NULL;
   if (dup_into(&dst->op, src->op) || dup_into(&dst->cmd, src->cmd) || dup_into(&dst->code, src->code) ||
       dup_into(&dst->rule, src->rule) || dup_into(&dst->message, src->message)) {
-    conflict_free(dst);
+    conflict_free(NULL, dst);
     return -1;
   }
   return 0;
@@ -99,7 +109,7 @@ static int request_copy(order_request *dst, const order_request *src) {
   dst->id = dst->reason = dst->answer_reason = NULL;
   if (dup_into(&dst->id, src->id) || dup_into(&dst->reason, src->reason) ||
       dup_into(&dst->answer_reason, src->answer_reason)) {
-    request_free(dst);
+    request_free(NULL, dst);
     return -1;
   }
   return 0;
@@ -124,6 +134,8 @@ order *order_clone(const order *o) {
   c->id = c->source = c->buyer_name = c->buyer_phone = c->address_full = c->address_region =
       c->buyer_message = c->carrier = c->tracking_number = c->shipping_point = c->handover_note =
           c->cancel_reason = NULL;
+  c->strings = NULL; /* a copy's strings are its own, one allocation each */
+  c->strings_size = 0;
   memset(&c->lines, 0, sizeof c->lines);
   memset(&c->checklist, 0, sizeof c->checklist);
   memset(&c->requests, 0, sizeof c->requests);
@@ -195,10 +207,10 @@ fail:
   return NULL;
 }
 
-int order_set_string(char **field, const char *value) {
+int order_set_string(order *o, char **field, const char *value) {
   char *copy = NULL;
   if (value && !(copy = pd_strdup(value))) return -1;
-  pd_free(*field);
+  free_string(o, *field);
   *field = copy;
   return 0;
 }
@@ -252,7 +264,7 @@ order_request *order_add_request(order *o, request_kind kind, const char *reason
   r->id = pd_malloc(n);
   r->reason = pd_strdup(reason ? reason : "");
   if (!r->id || !r->reason) {
-    request_free(r);
+    request_free(NULL, r);
     return NULL;
   }
   snprintf(r->id, n, "%s/r%zu", o->id, o->requests.len + 1);
@@ -272,7 +284,7 @@ int order_add_conflict(order *o, const order_conflict *c) {
 int order_remove_conflict(order *o, const char *op) {
   for (size_t i = 0; i < o->conflicts.len; i++) {
     if (strcmp(o->conflicts.items[i].op, op) != 0) continue;
-    conflict_free(&o->conflicts.items[i]);
+    conflict_free(o, &o->conflicts.items[i]);
     memmove(&o->conflicts.items[i], &o->conflicts.items[i + 1],
             (o->conflicts.len - i - 1) * sizeof *o->conflicts.items);
     o->conflicts.len--;

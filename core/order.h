@@ -2,6 +2,11 @@
  * order.h: one order as the core keeps it, and the vocabulary of its life (stages, flags,
  * deadlines, requests, timeline). Every string is owned by the order; order_clone() makes a
  * deep copy so that a command can work on a copy and commit it whole, or drop it whole.
+ *
+ * An order read from a snapshot keeps all its strings in one allocation (`strings`: one
+ * malloc instead of one a string, at 100k orders the difference between a slow open and a
+ * quick one). A string field may therefore point into that block: change one only through
+ * order_set_string(), order_remove_conflict() and order_free(), which know not to free those.
  */
 #ifndef PD_ORDER_H
 #define PD_ORDER_H
@@ -174,6 +179,8 @@ typedef struct order {
   PD_VEC(order_issue) issues;
   PD_VEC(order_conflict) conflicts;
   uint64_t version;    /* sync: the shop's version counter when this order last changed */
+  char *strings;       /* read from a snapshot: the block its strings were loaded into; else NULL */
+  size_t strings_size; /* the block's size in bytes */
 
   /* Index membership (owned by the shop; not copied by order_clone). */
   pd_ms urgency;       /* sort key in its stage: the most pressing unsettled due time */
@@ -209,8 +216,10 @@ int order_remove_conflict(order *o, const char *op);
 order_line *order_find_line(order *o, const char *line_id);
 order_request *order_find_request(order *o, const char *request_id);
 checklist_item *order_find_checklist(order *o, const char *item);
-/* Opens, closes or replaces a string field: 0, or -1 when out of memory (field unchanged). */
-int order_set_string(char **field, const char *value);
+/* Opens, closes or replaces a string field of o (one of its own, or of its lines, requests,
+ * ...): 0, or -1 when out of memory (field unchanged). The old string is freed unless it lies
+ * in o's block of loaded strings. */
+int order_set_string(order *o, char **field, const char *value);
 
 /* The vocabulary's own (static) copy of a timeline event or checklist item; NULL if unknown.
  * Orders point at these instead of owning copies: fewer allocations per order, per clone. */

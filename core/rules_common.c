@@ -45,7 +45,7 @@ static int queue_cancel_notice(rule_ctx *c, order *o, pd_ms when, const char *re
 int order_close_as_cancelled(rule_ctx *c, order *o, pd_ms when, cancel_by by, const char *reason) {
   static const char *const by_name[] = {"", "seller", "buyer", "system", "marketplace"};
   char detail[1200];
-  if (order_set_string(&o->cancel_reason, reason)) return fail_oom(c);
+  if (order_set_string(o, &o->cancel_reason, reason)) return fail_oom(c);
   snprintf(detail, sizeof detail, "cancelled by %s: %s", by_name[by], reason);
   if (order_add_timeline(o, when, "cancelled", detail)) return fail_oom(c);
   /* The marketplace tells its buyer itself; every other cancellation is ours to announce. */

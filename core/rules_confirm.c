@@ -178,7 +178,7 @@ int rules_request_answer(rule_ctx *c, order *o, const char *request_id, int appr
                          const char *reason) {
   order_request *r = pending_request(c, o, request_id);
   if (!r) return -1;
-  if (!approve && order_set_string(&r->answer_reason, reason)) return fail_oom(c);
+  if (!approve && order_set_string(o, &r->answer_reason, reason)) return fail_oom(c);
   r->state = approve ? REQ_APPROVED : REQ_REJECTED;
   r->answered_at = c->at;
   int rc = approve ? rules_request_effect(c, o, r, c->at)

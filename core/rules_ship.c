@@ -42,10 +42,10 @@ int rules_handover(rule_ctx *c, order *o, handover_method m, const char *point, 
   if (carrier && check_authorized(c, o, carrier)) return -1;
   if (m == HANDOVER_PICKUP && point)
     return fail(c, "BAD_REQUEST", "H1", "a shipping point is for drop-off, not pickup");
-  if ((point && order_set_string(&o->shipping_point, point)) ||
-      (!point && m == HANDOVER_PICKUP && order_set_string(&o->shipping_point, NULL)) ||
-      (note && order_set_string(&o->handover_note, note)) ||
-      (carrier && order_set_string(&o->carrier, carrier)))
+  if ((point && order_set_string(o, &o->shipping_point, point)) ||
+      (!point && m == HANDOVER_PICKUP && order_set_string(o, &o->shipping_point, NULL)) ||
+      (note && order_set_string(o, &o->handover_note, note)) ||
+      (carrier && order_set_string(o, &o->carrier, carrier)))
     return fail_oom(c);
   o->handover = m;
   return order_add_timeline(o, c->at, "handover_set", m == HANDOVER_PICKUP ? "pickup" : "dropoff")
@@ -150,7 +150,7 @@ static void collected(order *o, pd_ms at) {
 
 int rules_carrier_event(rule_ctx *c, order *o, const char *ev, const char *tracking) {
   if (can_carrier_event(c, o, ev)) return -1;
-  if (tracking && order_set_string(&o->tracking_number, tracking)) return fail_oom(c);
+  if (tracking && order_set_string(o, &o->tracking_number, tracking)) return fail_oom(c);
   if (order_add_timeline(o, c->at, ev, tracking)) return fail_oom(c);
   if (strcmp(ev, "picked_up") == 0 || strcmp(ev, "dropped_off") == 0 ||
       (strcmp(ev, "in_transit") == 0 && o->stage == STAGE_AWAITING_COLLECTION)) {

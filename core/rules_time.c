@@ -139,9 +139,9 @@ int rules_merge(rule_ctx *c, order *o, const order *in) {
   if (in->marketplace_updated_at && in->marketplace_updated_at < o->marketplace_updated_at)
     return 0; /* an older payload never rolls the order back */
   if (in->marketplace_updated_at) o->marketplace_updated_at = in->marketplace_updated_at;
-  if (in->tracking_number && order_set_string(&o->tracking_number, in->tracking_number))
+  if (in->tracking_number && order_set_string(o, &o->tracking_number, in->tracking_number))
     return fail_oom(c);
-  if (in->carrier && order_set_string(&o->carrier, in->carrier)) return fail_oom(c);
+  if (in->carrier && order_set_string(o, &o->carrier, in->carrier)) return fail_oom(c);
   if (o->stage >= STAGE_COMPLETED) return 0; /* closed here: nothing to take over */
   if (in->stage == STAGE_CANCELLED)
     return order_close_as_cancelled(c, o, c->at, CANCEL_BY_MARKETPLACE,

@@ -1,5 +1,15 @@
 /* snapshot.c: shop state ↔ bytes (see snapshot.h). Field order is the format: change it only
- * with SNAPSHOT_VERSION in snapshot.h, adding at the end, so that older files still read. */
+ * with SNAPSHOT_VERSION in snapshot.h, so that older files still read.
+ *
+ * Format 3 is compact (bytes.h: varints, strings prefixed by varint(length + 1)), and an
+ * order's times are written as differences from its placed_at (a few bytes instead of 8):
+ * groups of times that are often unset (the order's dates, deadlines, a request's, an issue's)
+ * start with a bitmap of those that are set, and only those follow. A timeline entry's time is
+ * the difference from the entry before it. Differences wrap around in 64 bits, so every value
+ * comes back exactly, however far apart. Formats 1 and 2 (fixed widths, every time absolute)
+ * are still read: the reader's format says which it is.
+ *
+ * An order read back holds all its strings in one allocation (order.h, `strings`). */
 #include "snapshot.h"
 
 #include <string.h>
@@ -15,6 +25,36 @@
 
 /* The format of what r reads (0 in a reader means the current one). */
 static uint32_t format_of(const bytes_reader *r) { return r->format ? r->format : SNAPSHOT_VERSION; }
+static int compact(const bytes_reader *r) { return format_of(r) >= BYTES_COMPACT_FORMAT; }
+
+/* t - base and base + d, wrapping in 64 bits (so every pair of times round-trips). */
+static int64_t delta(pd_ms t, pd_ms base) { return (int64_t)((uint64_t)t - (uint64_t)base); }
+static pd_ms undelta(int64_t d, pd_ms base) { return (pd_ms)((uint64_t)base + (uint64_t)d); }
+
+/* A group of times that are often 0: the bitmap of the set ones, then their differences. */
+static void write_times(bytes_writer *w, pd_ms base, const pd_ms *t, int n) {
+  uint32_t set = 0;
+  for (int i = 0; i < n; i++) set |= (uint32_t)(t[i] != 0) << i;
+  bw_u32(w, set);
+  for (int i = 0; i < n; i++)
+    if (t[i]) bw_i64(w, delta(t[i], base));
+}
+
+/* What write_times wrote (format 3), or n absolute times (formats 1-2). */
+static void read_times(bytes_reader *r, pd_ms base, pd_ms *const *t, int n) {
+  if (!compact(r)) {
+    for (int i = 0; i < n; i++) *t[i] = br_i64(r);
+    return;
+  }
+  uint32_t set = br_below(r, 1u << n);
+  for (int i = 0; i < n; i++) *t[i] = set >> i & 1 ? undelta(br_i64(r), base) : 0;
+}
+
+/* One time written as a difference from base (format 3), absolute before. */
+static pd_ms read_time(bytes_reader *r, pd_ms base) {
+  int64_t v = br_i64(r);
+  return compact(r) ? undelta(v, base) : v;
+}
 
 static void write_line(bytes_writer *w, const order_line *l) {
   bw_str(w, l->id);
@@ -34,11 +74,12 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
   const char *strings[] = {o->id, o->source, o->buyer_name, o->buyer_phone, o->address_full,
                            o->address_region, o->buyer_message, o->carrier, o->tracking_number,
                            o->shipping_point, o->handover_note, o->cancel_reason};
-  const pd_ms times[] = {o->placed_at, o->paid_at, o->confirmed_at, o->packed_at, o->shipped_at,
-                         o->collected_at, o->delivered_at, o->closed_at, o->promised_at,
-                         o->marketplace_updated_at};
+  const pd_ms times[] = {o->paid_at, o->confirmed_at, o->packed_at, o->shipped_at, o->collected_at,
+                         o->delivered_at, o->closed_at, o->promised_at, o->marketplace_updated_at};
+  const pd_ms base = o->placed_at;
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) bw_str(w, strings[i]);
-  for (size_t i = 0; i < sizeof times / sizeof *times; i++) bw_i64(w, times[i]);
+  bw_i64(w, base);
+  write_times(w, base, times, (int)(sizeof times / sizeof *times));
   bw_u64(w, o->seq);
   bw_u32(w, (uint32_t)o->stage);
   bw_u32(w, o->flags);
@@ -53,9 +94,10 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
   bw_u32(w, (uint32_t)o->complaint_filed);
   bw_u32(w, (uint32_t)o->refund_submitted);
   bw_u32(w, (uint32_t)o->label_printed);
+  /* A deadline: its state and whether it has a due time, in one number; then the due time. */
   for (int k = 0; k < DL_FIXED_COUNT; k++) {
-    bw_i64(w, o->deadlines[k].due);
-    bw_u32(w, (uint32_t)o->deadlines[k].state);
+    bw_u32(w, (uint32_t)o->deadlines[k].state << 1 | (o->deadlines[k].due != 0));
+    if (o->deadlines[k].due) bw_i64(w, delta(o->deadlines[k].due, base));
   }
   bw_u32(w, (uint32_t)o->lines.len);
   for (size_t i = 0; i < o->lines.len; i++) write_line(w, &o->lines.items[i]);
@@ -67,45 +109,108 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
   bw_u32(w, (uint32_t)o->requests.len);
   for (size_t i = 0; i < o->requests.len; i++) {
     const order_request *q = &o->requests.items[i];
+    const pd_ms qt[] = {q->submitted_at, q->due, q->answered_at};
     bw_str(w, q->id);
     bw_str(w, q->reason);
     bw_str(w, q->answer_reason);
     bw_u32(w, (uint32_t)q->kind);
     bw_u32(w, (uint32_t)q->state);
-    bw_i64(w, q->submitted_at);
-    bw_i64(w, q->due);
-    bw_i64(w, q->answered_at);
+    write_times(w, base, qt, 3);
     bw_u32(w, (uint32_t)q->extensions);
   }
   bw_u32(w, (uint32_t)o->timeline.len);
+  pd_ms prev = base;
   for (size_t i = 0; i < o->timeline.len; i++) {
-    bw_i64(w, o->timeline.items[i].at);
+    bw_i64(w, delta(o->timeline.items[i].at, prev));
+    prev = o->timeline.items[i].at;
     bw_str(w, o->timeline.items[i].event);
     bw_str(w, o->timeline.items[i].detail);
   }
   bw_u32(w, (uint32_t)o->issues.len);
   for (size_t i = 0; i < o->issues.len; i++) {
+    const pd_ms it[] = {o->issues.items[i].opened_at, o->issues.items[i].resolved_at};
     bw_u32(w, (uint32_t)o->issues.items[i].kind);
-    bw_i64(w, o->issues.items[i].opened_at);
-    bw_i64(w, o->issues.items[i].resolved_at);
+    write_times(w, base, it, 2);
   }
-  /* format 2 */
   bw_u64(w, o->version);
   bw_u32(w, (uint32_t)o->conflicts.len);
   for (size_t i = 0; i < o->conflicts.len; i++) {
     const order_conflict *c = &o->conflicts.items[i];
     bw_str(w, c->op);
     bw_str(w, c->cmd);
-    bw_i64(w, c->at);
+    bw_i64(w, delta(c->at, base));
     bw_str(w, c->code);
     bw_str(w, c->rule);
     bw_str(w, c->message);
     bw_u8(w, c->because_event != NULL);
     if (c->because_event) {
       bw_str(w, c->because_event);
-      bw_i64(w, c->because_at);
+      bw_i64(w, delta(c->because_at, c->at));
     }
   }
+}
+
+/* --- reading an order: its strings gathered into one block --- */
+
+/* The strings of the order being read: where each lies in the data, and which field it is
+ * for. The fields are set only once the whole order has been read and its block allocated,
+ * so an order that fails half-way owns no string. Most orders fit in `fixed`. */
+typedef struct {
+  char **field;
+  const unsigned char *at;
+  size_t n;
+} string_ref;
+
+#define FIXED_REFS 48
+
+typedef struct {
+  bytes_reader *r;
+  string_ref fixed[FIXED_REFS];
+  string_ref *refs;
+  size_t len, cap;
+  size_t bytes; /* the block's size: each string and its NUL */
+} strings_in;
+
+/* Reads a string for *field (NULL stays NULL): 1 when one is there, else 0. */
+static int take_str(strings_in *in, char **field) {
+  const unsigned char *at;
+  size_t n;
+  *field = NULL;
+  if (!br_view(in->r, STR_MAX, &at, &n)) return 0;
+  if (in->len == in->cap) {
+    size_t cap = in->cap * 2;
+    string_ref *refs = in->refs == in->fixed ? pd_malloc(cap * sizeof *refs)
+                                             : pd_realloc(in->refs, in->cap * sizeof *refs, cap * sizeof *refs);
+    if (!refs) {
+      in->r->failed = 1;
+      return 0;
+    }
+    if (in->refs == in->fixed) memcpy(refs, in->fixed, sizeof in->fixed);
+    in->refs = refs;
+    in->cap = cap;
+  }
+  in->refs[in->len++] = (string_ref){field, at, n};
+  in->bytes += n + 1;
+  return 1;
+}
+
+/* Copies every string read into one block owned by o, and points the fields at it. */
+static void strings_place(strings_in *in, order *o) {
+  if (in->r->failed || !in->bytes) return;
+  char *block = pd_malloc(in->bytes);
+  if (!block) {
+    in->r->failed = 1;
+    return;
+  }
+  char *at = block;
+  for (size_t i = 0; i < in->len; i++) {
+    memcpy(at, in->refs[i].at, in->refs[i].n);
+    at[in->refs[i].n] = '\0';
+    *in->refs[i].field = at;
+    at += in->refs[i].n + 1;
+  }
+  o->strings = block;
+  o->strings_size = in->bytes;
 }
 
 /* Reads a count and makes room for it, or fails the reader. */
@@ -119,11 +224,11 @@ void snapshot_write_order(bytes_writer *w, const order *o) {
 /* A word of the order's vocabulary, as its static copy; anything else fails the reader. */
 static const char *read_word(bytes_reader *r, const char *(*intern_word)(const char *)) {
   char buf[65];
-  uint32_t n = br_below(r, sizeof buf);
-  if (!r->failed && n <= r->len - r->pos) {
-    memcpy(buf, r->data + r->pos, n);
+  const unsigned char *at;
+  size_t n;
+  if (br_view(r, sizeof buf - 1, &at, &n)) {
+    memcpy(buf, at, n);
     buf[n] = '\0';
-    r->pos += n;
     const char *word = intern_word(buf);
     if (word) return word;
   }
@@ -131,58 +236,71 @@ static const char *read_word(bytes_reader *r, const char *(*intern_word)(const c
   return NULL;
 }
 
-static void read_line(bytes_reader *r, order_line *l) {
-  l->id = br_str(r, STR_MAX);
-  l->sku_id = br_str(r, STR_MAX);
-  l->seller_sku = br_str(r, STR_MAX);
-  l->product_name = br_str(r, STR_MAX);
-  l->sku_name = br_str(r, STR_MAX);
+static void read_line(strings_in *in, order_line *l) {
+  bytes_reader *r = in->r;
+  int all = take_str(in, &l->id);
+  all &= take_str(in, &l->sku_id);
+  all &= take_str(in, &l->seller_sku);
+  all &= take_str(in, &l->product_name);
+  all &= take_str(in, &l->sku_name);
   l->unit_price = br_i64(r);
   l->quantity = (int32_t)br_below(r, 1u << 30);
   l->packed = (int32_t)br_below(r, 1u << 30);
   l->classes = br_below(r, CLASS_ALL + 1);
   l->cancelled = (int)br_below(r, 2);
   l->check = (line_check)br_below(r, CHECK_EXPIRED + 1);
-  if (!l->id || !l->sku_id || !l->seller_sku || !l->product_name || !l->sku_name) r->failed = 1;
+  if (!all) r->failed = 1;
 }
 
-static void read_sync_fields(bytes_reader *r, order *o) {
+static void read_deadline(bytes_reader *r, pd_ms base, deadline *d) {
+  if (!compact(r)) {
+    d->due = br_i64(r);
+    d->state = (deadline_state)br_below(r, DL_MISSED + 1);
+    return;
+  }
+  uint32_t v = br_below(r, (DL_MISSED + 1) << 1);
+  d->state = (deadline_state)(v >> 1);
+  d->due = v & 1 ? undelta(br_i64(r), base) : 0;
+}
+
+static void read_sync_fields(strings_in *in, order *o) {
+  bytes_reader *r = in->r;
   size_t count_;
   o->version = br_u64(r);
   if (o->version > SYNC_VERSION_MAX) r->failed = 1;
   READ_VEC(r, o->conflicts);
   for (size_t i = 0; i < count_; i++) {
     order_conflict *c = &o->conflicts.items[o->conflicts.len++];
-    c->op = br_str(r, STR_MAX);
-    c->cmd = br_str(r, STR_MAX);
-    c->at = br_i64(r);
-    c->code = br_str(r, STR_MAX);
-    c->rule = br_str(r, STR_MAX);
-    c->message = br_str(r, STR_MAX);
+    int all = take_str(in, &c->op);
+    all &= take_str(in, &c->cmd);
+    c->at = read_time(r, o->placed_at);
+    all &= take_str(in, &c->code);
+    take_str(in, &c->rule);
+    all &= take_str(in, &c->message);
     uint8_t because = br_u8(r);
     if (because > 1) r->failed = 1;
     c->because_event = because == 1 ? read_word(r, order_timeline_event) : NULL;
-    c->because_at = because == 1 ? br_i64(r) : 0;
-    if (!c->op || !c->cmd || !c->code || !c->message) r->failed = 1;
+    c->because_at = because == 1 ? read_time(r, c->at) : 0;
+    if (!all) r->failed = 1;
   }
 }
 
-order *snapshot_read_order(bytes_reader *r) {
-  order *o = pd_calloc(1, sizeof *o);
+static void read_order(strings_in *in, order *o) {
+  bytes_reader *r = in->r;
   size_t count_;
-  if (!o) {
-    r->failed = 1;
-    return NULL;
-  }
   char **strings[] = {&o->id, &o->source, &o->buyer_name, &o->buyer_phone, &o->address_full,
                       &o->address_region, &o->buyer_message, &o->carrier, &o->tracking_number,
                       &o->shipping_point, &o->handover_note, &o->cancel_reason};
-  pd_ms *times[] = {&o->placed_at, &o->paid_at, &o->confirmed_at, &o->packed_at, &o->shipped_at,
-                    &o->collected_at, &o->delivered_at, &o->closed_at, &o->promised_at,
-                    &o->marketplace_updated_at};
-  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) *strings[i] = br_str(r, STR_MAX);
-  for (size_t i = 0; i < sizeof times / sizeof *times; i++) *times[i] = br_i64(r);
-  if (!o->id || !o->source) r->failed = 1;
+  pd_ms *const times[] = {&o->paid_at, &o->confirmed_at, &o->packed_at, &o->shipped_at, &o->collected_at,
+                          &o->delivered_at, &o->closed_at, &o->promised_at, &o->marketplace_updated_at};
+  int required = 1;
+  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+    int present = take_str(in, strings[i]);
+    if (i < 2) required &= present; /* the id and the source */
+  }
+  if (!required) r->failed = 1;
+  o->placed_at = br_i64(r);
+  read_times(r, o->placed_at, times, (int)(sizeof times / sizeof *times));
   o->seq = br_u64(r);
   o->stage = (order_stage)br_below(r, STAGE_COUNT);
   o->flags = br_u32(r);
@@ -200,12 +318,9 @@ order *snapshot_read_order(bytes_reader *r) {
   o->complaint_filed = (int)br_below(r, 2);
   o->refund_submitted = (int)br_below(r, 2);
   o->label_printed = (int)br_u32(r);
-  for (int k = 0; k < DL_FIXED_COUNT; k++) {
-    o->deadlines[k].due = br_i64(r);
-    o->deadlines[k].state = (deadline_state)br_below(r, DL_MISSED + 1);
-  }
+  for (int k = 0; k < DL_FIXED_COUNT; k++) read_deadline(r, o->placed_at, &o->deadlines[k]);
   READ_VEC(r, o->lines);
-  for (size_t i = 0; i < count_; i++) read_line(r, &o->lines.items[o->lines.len++]);
+  for (size_t i = 0; i < count_; i++) read_line(in, &o->lines.items[o->lines.len++]);
   READ_VEC(r, o->checklist);
   for (size_t i = 0; i < count_; i++) {
     checklist_item *c = &o->checklist.items[o->checklist.len++];
@@ -215,32 +330,49 @@ order *snapshot_read_order(bytes_reader *r) {
   READ_VEC(r, o->requests);
   for (size_t i = 0; i < count_; i++) {
     order_request *q = &o->requests.items[o->requests.len++];
-    q->id = br_str(r, STR_MAX);
-    q->reason = br_str(r, STR_MAX);
-    q->answer_reason = br_str(r, STR_MAX);
+    pd_ms *const qt[] = {&q->submitted_at, &q->due, &q->answered_at};
+    int all = take_str(in, &q->id);
+    all &= take_str(in, &q->reason);
+    take_str(in, &q->answer_reason);
     q->kind = (request_kind)br_below(r, REQ_REFUND + 1);
     q->state = (request_state)br_below(r, REQ_AUTO_APPROVED + 1);
-    q->submitted_at = br_i64(r);
-    q->due = br_i64(r);
-    q->answered_at = br_i64(r);
+    read_times(r, o->placed_at, qt, 3);
     q->extensions = (int)br_below(r, 1000);
-    if (!q->id || !q->reason) r->failed = 1;
+    if (!all) r->failed = 1;
   }
   READ_VEC(r, o->timeline);
+  pd_ms prev = o->placed_at;
   for (size_t i = 0; i < count_; i++) {
     timeline_entry *t = &o->timeline.items[o->timeline.len++];
-    t->at = br_i64(r);
+    t->at = prev = read_time(r, prev);
     t->event = read_word(r, order_timeline_event);
-    t->detail = br_str(r, STR_MAX);
+    take_str(in, &t->detail);
   }
   READ_VEC(r, o->issues);
   for (size_t i = 0; i < count_; i++) {
     order_issue *is = &o->issues.items[o->issues.len++];
+    pd_ms *const it[] = {&is->opened_at, &is->resolved_at};
     is->kind = (issue_kind)br_below(r, ISSUE_KIND_COUNT);
-    is->opened_at = br_i64(r);
-    is->resolved_at = br_i64(r);
+    read_times(r, o->placed_at, it, 2);
   }
-  if (format_of(r) >= 2) read_sync_fields(r, o);
+  if (format_of(r) >= 2) read_sync_fields(in, o);
+}
+
+order *snapshot_read_order(bytes_reader *r) {
+  order *o = pd_calloc(1, sizeof *o);
+  if (!o) {
+    r->failed = 1;
+    return NULL;
+  }
+  strings_in in;
+  in.r = r;
+  in.refs = in.fixed;
+  in.len = 0;
+  in.cap = FIXED_REFS;
+  in.bytes = 0;
+  read_order(&in, o);
+  strings_place(&in, o);
+  if (in.refs != in.fixed) pd_free(in.refs);
   if (r->failed) {
     order_free(o);
     return NULL;
@@ -250,12 +382,12 @@ order *snapshot_read_order(bytes_reader *r) {
 }
 
 void snapshot_write_state(bytes_writer *w, const order *o) {
-  bw_u32(w, SNAPSHOT_VERSION);
+  bw_fixed32(w, SNAPSHOT_VERSION);
   snapshot_write_order(w, o);
 }
 
 order *snapshot_read_state(bytes_reader *r) {
-  r->format = br_u32(r);
+  r->format = br_fixed32(r);
   if (r->format < SNAPSHOT_VERSION_MIN || r->format > SNAPSHOT_VERSION) r->failed = 1;
   order *o = r->failed ? NULL : snapshot_read_order(r);
   if (o && r->pos != r->len) { /* a state is one order, whole: anything after it is damage */
@@ -269,7 +401,7 @@ order *snapshot_read_state(bytes_reader *r) {
 
 void snapshot_write_op(bytes_writer *w, const applied_op *op) {
   bw_str(w, op->op);
-  bw_u64(w, op->fingerprint);
+  bw_fixed64(w, op->fingerprint); /* a hash: a varint would make it longer */
   bw_str(w, op->response);
 }
 
@@ -280,7 +412,7 @@ applied_op *snapshot_read_op(bytes_reader *r) {
     return NULL;
   }
   op->op = br_str(r, STR_MAX);
-  op->fingerprint = br_u64(r);
+  op->fingerprint = br_fixed64(r); /* 8 bytes in every format */
   op->response = br_str(r, 64u << 20);
   if (!op->op || !op->response) r->failed = 1;
   if (r->failed) {
@@ -370,14 +502,16 @@ void snapshot_write_shop(bytes_writer *w, const pd_shop *s) {
   }
 }
 
-/* Outbox channels and kinds, notification kinds: the static strings the core uses. */
+/* Outbox channels and kinds, notification kinds: the static strings the core uses (compared
+ * where they lie: an outbox nobody acknowledges holds one message an order). */
 static const char *intern(bytes_reader *r, const char *const *known) {
-  char *s = br_str(r, 64);
+  const unsigned char *at;
+  size_t n;
   const char *found = NULL;
-  for (; s && *known; known++)
-    if (strcmp(*known, s) == 0) found = *known;
+  if (br_view(r, 64, &at, &n))
+    for (; *known; known++)
+      if (strlen(*known) == n && memcmp(*known, at, n) == 0) found = *known;
   if (!found) r->failed = 1;
-  pd_free(s);
   return found;
 }
 

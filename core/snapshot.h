@@ -13,12 +13,15 @@
 
 /* The format of snapshot files and order states. 2 added the sync fields (an order's version
  * and conflicts; the shop's version counter, pairing and pending operations) at the end of
- * what 1 wrote, so files of format 1 still load (their orders have version 0). */
-#define SNAPSHOT_VERSION 2u
+ * what 1 wrote, so files of format 1 still load (their orders have version 0). 3 is compact
+ * (bytes.h; an order's times as differences, snapshot.c) and the manifest counts the orders
+ * and operations; files of 1 and 2 still load, and a snapshot may mix them (a checkpoint
+ * rewrites only the pages that changed). Written: always the newest. */
+#define SNAPSHOT_VERSION 3u
 #define SNAPSHOT_VERSION_MIN 1u
 
 void snapshot_write_order(bytes_writer *w, const order *o);
-/* A new order, or NULL with r->failed set. */
+/* A new order, or NULL with r->failed set. Its strings are in one block (order.h). */
 order *snapshot_read_order(bytes_reader *r);
 
 /* An order state for sync (docs/sync.md): the format, then the order's encoding above. The

@@ -67,12 +67,12 @@ static void set_err(pd_store *st, pd_store_report *rep, const char *fmt, const c
 /* --- file framing: magic, version, body, CRC-32C of all before it --- */
 
 static void frame_begin(bytes_writer *w, uint32_t magic) {
-  bw_u32(w, magic);
-  bw_u32(w, SNAPSHOT_VERSION);
+  bw_fixed32(w, magic);
+  bw_fixed32(w, SNAPSHOT_VERSION);
 }
 
 static int frame_end_write(bytes_writer *w, const char *path) {
-  bw_u32(w, w->failed ? 0 : crc32c(0, w->data, w->len));
+  bw_fixed32(w, w->failed ? 0 : crc32c(0, w->data, w->len));
   int rc = w->failed ? -1 : fio_write_file_atomic(path, w->data, w->len);
   bw_free(w);
   return rc;
@@ -84,12 +84,12 @@ static int frame_read(const char *path, uint32_t magic, unsigned char **buf, byt
   if (fio_read_file(path, buf, &n)) return -1;
   if (n < 12) return -1;
   bytes_reader tail = {*buf + n - 4, 4, 0, 0, 0};
-  if (crc32c(0, *buf, n - 4) != br_u32(&tail)) return -1;
+  if (crc32c(0, *buf, n - 4) != br_fixed32(&tail)) return -1;
   *r = (bytes_reader){*buf, n - 4, 0, 0, 0};
-  if (br_u32(r) != magic) return -1;
+  if (br_fixed32(r) != magic) return -1;
   /* Older formats still load: each file says which it is (a checkpoint rewrites only the
    * pages that changed, so files of both may make one snapshot). */
-  r->format = br_u32(r);
+  r->format = br_fixed32(r);
   if (r->format < SNAPSHOT_VERSION_MIN || r->format > SNAPSHOT_VERSION) return -1;
   return 0;
 }
@@ -160,6 +160,9 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
   uint64_t shop_gen = st->shop_gen = br_u64(&r);
   int bad = load_gens(&r, &st->order_gens.items, &st->order_gens.len, &st->order_gens.cap) ||
             load_gens(&r, &st->op_gens.items, &st->op_gens.len, &st->op_gens.cap);
+  /* Format 3 says how many orders and operations the pages hold (older ones: unknown). */
+  uint64_t orders = r.format >= 3 ? br_u64(&r) : 0, ops = r.format >= 3 ? br_u64(&r) : 0;
+  bad = bad || r.failed || r.pos != r.len;
   pd_free(buf);
   if (bad) {
     set_err(st, rep, "%s is damaged: the snapshot cannot be found", "manifest.pds");
@@ -172,6 +175,12 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
     return -1;
   }
   pd_free(buf);
+  /* The id maps sized once for what the pages hold, instead of doubling (and rehashing
+   * everything) a dozen times on the way to 100k. No more than the seqs allow: a count is a
+   * hint, never a reason to allocate more; if this fails, loading reserves as it goes. */
+  pd_shop *s = st->shop;
+  (void)idmap_reserve(&s->orders, (size_t)(orders < s->next_seq ? orders : s->next_seq - 1));
+  (void)idmap_reserve(&s->ops, (size_t)(ops < s->next_op_seq ? ops : s->next_op_seq - 1));
   int damaged = 0;
   for (size_t p = 0; p < st->order_gens.len; p++)
     if (st->order_gens.items[p] && load_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, st->order_gens.items[p])) {
@@ -394,6 +403,8 @@ int pd_store_checkpoint(pd_store *st) {
   bw_u64(&w, gen); /* the shop file is written at every checkpoint */
   write_gens(&w, st->order_gens.items, st->order_gens.len, s->dirty_orders.items, gen);
   write_gens(&w, st->op_gens.items, st->op_gens.len, s->dirty_ops.items, gen);
+  bw_u64(&w, s->orders.len); /* format 3: what the pages hold, for the next open to size by */
+  bw_u64(&w, s->ops.len);
   snprintf(path, sizeof path, "%s/manifest.pds", st->dir);
   if (frame_end_write(&w, path)) goto fail;
   fio_fsync_dir(st->dir);

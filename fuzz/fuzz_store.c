@@ -1,7 +1,7 @@
 /*
  * fuzz_store.c: any bytes as a store on disk. The first byte picks what the rest is: a
- * journal segment (framing, torn tails, damage) or a snapshot page body (the reader of
- * orders, operations and the shop file, past its CRC). Opening must never crash or leak;
+ * journal segment (framing, torn tails, damage) or snapshot bodies (the reader of orders,
+ * operations, pages and the shop file, past its CRC, in every format it reads). Opening must never crash or leak;
  * whatever loads must satisfy the shop's invariants.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -47,21 +47,41 @@ static void fuzz_journal(const uint8_t *data, size_t size, int flags) {
   pd_store_close(st);
 }
 
-static void fuzz_snapshot(const uint8_t *data, size_t size) {
-  bytes_reader r = {data, size, 0, 0};
+/* One record of a snapshot body, read into s: 0 an order, 1 an operation (and its seq), 2
+ * the shop file's body, 3 a page of orders and 4 a page of operations (as store.c's load_page
+ * reads them: page number, count, then the records). 0 to go on, -1 to stop. */
+static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
+  if (kind == 0 || kind == 1) {
+    if (kind == 0) {
+      order *o = snapshot_read_order(r);
+      if (o && shop_load_order(s, o)) order_free(o);
+    } else {
+      applied_op *op = snapshot_read_op(r);
+      if (op) op->seq = br_u64(r);
+      if (op && (r->failed || shop_load_op(s, op))) applied_op_free(op);
+    }
+    return 0;
+  }
+  if (kind == 2) return snapshot_read_shop(r, s) ? -1 : 0;
+  (void)br_u32(r); /* the page number: the store checks it against seqs, shop_check does here */
+  uint32_t count = br_below(r, kind == 3 ? ORDER_PAGE + 1 : OP_PAGE + 1);
+  for (uint32_t i = 0; i < count && !r->failed; i++) read_record(r, s, kind == 3 ? 0 : 1);
+  return 0;
+}
+
+/* Snapshot bodies, past their CRC. Two layouts, told apart by the first byte (its value / 3):
+ *  even: records of format 2 (kind % 3 each): what this target read before format 3, so the
+ *        inputs in fuzz/regressions mean what they meant;
+ *  odd:  a format byte (% 3: formats 1, 2, 3), then records of any kind (% 5), so whole page
+ *        and shop files of every format are seeds (fuzz/seeds.mjs). */
+static void fuzz_snapshot(uint8_t selector, const uint8_t *data, size_t size) {
+  bytes_reader r = {data, size, 0, 0, 2};
+  int layout = (selector / 3) % 2;
+  if (layout) r.format = (uint32_t)(br_u8(&r) % 3 + 1);
   pd_shop *s = pd_shop_new();
   while (!r.failed && r.pos < r.len) {
     uint8_t kind = br_u8(&r);
-    if (kind % 3 == 0) {
-      order *o = snapshot_read_order(&r);
-      if (o && shop_load_order(s, o)) order_free(o);
-    } else if (kind % 3 == 1) {
-      applied_op *op = snapshot_read_op(&r);
-      if (op) op->seq = br_u64(&r);
-      if (op && (r.failed || shop_load_op(s, op))) applied_op_free(op);
-    } else if (snapshot_read_shop(&r, s)) {
-      break;
-    }
+    if (read_record(&r, s, (uint8_t)(layout ? kind % 5 : kind % 3))) break;
   }
   const char *why = shop_check(s);
   if (why) {
@@ -80,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   switch (data[0] % 3) {
     case 0: fuzz_journal(data + 1, size - 1, 0); break;
     case 1: fuzz_journal(data + 1, size - 1, PD_STORE_READ_ONLY); break;
-    default: fuzz_snapshot(data + 1, size - 1);
+    default: fuzz_snapshot(data[0], data + 1, size - 1);
   }
   return 0;
 }

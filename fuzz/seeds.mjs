@@ -1,7 +1,7 @@
 // seeds.mjs: writes the fuzzers' seed corpora into build/fuzz/seeds/<target>/ from what the
 // project already holds: every request of tests/cases (fuzz_exec: a case's steps as lines),
 // every order payload of ../shared/fixtures and the cases (fuzz_import), and stores made by the
-// CLI from the cases (fuzz_store). Generated, never committed.
+// CLI from the cases, and snapshot files of every format (fuzz_store). Generated, never committed.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,6 +36,40 @@ for (const file of readdirSync(casesDir).filter((f) => f.endsWith('.json'))) {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+}
+// Snapshot files, for fuzz_store's snapshot layout of whole records (see fuzz_store.c): byte 5
+// picks it, then the format (byte f: format f % 3 + 1), then records: 2 the shop file's body, 3
+// a page of orders, 4 a page of operations. A file's body is what lies between its 8-byte
+// header (magic, format) and its CRC. Format 3: a store the CLI fills past one checkpoint;
+// formats 1 and 2: the unit tests' fixture stores.
+const SNAPSHOT_LAYOUT = 5;
+const KINDS = { shop: 2, orders: 3, ops: 4 };
+const putSnapshots = (dir) => {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.pds') && x !== 'manifest.pds')) {
+    const file = readFileSync(path.join(dir, f));
+    const format = file.readUInt32LE(4);
+    const kind = KINDS[f.split('-')[0]];
+    put('store', Buffer.concat([Buffer.from([SNAPSHOT_LAYOUT, format - 1, kind]), file.subarray(8, file.length - 4)]));
+  }
+};
+{
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pdseed-'));
+  try {
+    const at = 1764230400000;
+    const lines = [];
+    for (let i = 0; i < 1200; i++) {
+      lines.push(JSON.stringify({ cmd: 'order.import', at: at + i, op: `seed-${i}`, order: { id: `S${i}`, placed_at: at + i,
+        paid_at: i % 7 ? at + i : undefined, currency: 'VND', lines: [{ id: 'L1', sku: `SKU-${i % 40}`, name: `Product ${i % 40}`, quantity: 1 + (i % 3), unit_price: 150000 }],
+        buyer: { name: `Buyer ${i}`, phone: '+84 900 000 000', address: `${i} Le Loi`, region: 'Ho Chi Minh' } } }));
+      if (i % 3 === 0) lines.push(JSON.stringify({ cmd: 'line.check', at: at + i + 1, op: `seed-c${i}`, order_id: `S${i}`, line_id: 'L1', result: 'ok' }));
+      if (i % 5 === 0) lines.push(JSON.stringify({ cmd: 'request.open', at: at + i + 2, order_id: `S${i}`, kind: 'cancel', reason: 'changed my mind' }));
+    }
+    execFileSync(path.join(ROOT, 'build/native/packdesk'), ['--store', tmp], { input: `${lines.join('\n')}\n` });
+    putSnapshots(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const fixture of ['store-v1', 'store-v2']) putSnapshots(path.join(ROOT, 'tests/unit/fixtures', fixture));
 }
 const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
 for (const f of walk(path.join(ROOT, '../shared/fixtures')).filter((x) => x.endsWith('.json'))) {

@@ -282,6 +282,98 @@ test('store: going hidden saves what was not saved at once; a command issued rig
   assert.deepEqual(page.errors, []);
 });
 
+// Counts, in a page, the messages the writer announces on the store's BroadcastChannel.
+function listenToWriter() {
+  window.announced = [];
+  const channel = new BroadcastChannel('packdesk:default');
+  channel.onmessage = (e) => window.announced.push(e.data?.type);
+}
+
+test('store: a writer with nothing to save says nothing when the page hides, so followers do not reload', async (t) => {
+  const context = await launch(t, await profile(t));
+  const writer = await openPage(context);
+  const follower = await openPage(context);
+  await follower.evaluate(listenToWriter);
+  assert.deepEqual((await apply(writer, SHOP)).saved, ['ok', 'ok', 'ok', 'ok']);
+  await follower.waitForFunction(() => window.announced.length === 1, null, { timeout: 5000 });
+  const before = await statuses(writer);
+  assert.deepEqual(before, ['writer', 'saving', 'saved']);
+
+  // Hidden, then gone (pagehide): everything is saved, so no save, no status, no announcement.
+  assert.deepEqual(await writer.evaluate(hidePage), []);
+  await writer.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  assert.deepEqual(await writer.evaluate(() => window.store.flush().then(() => window.statuses)), before);
+
+  // A change after it is announced: the follower's next message is that one (a channel keeps a
+  // sender's order, so an announcement on hide would have come first).
+  assert.deepEqual((await apply(writer, [checkLine('A2')])).saved, ['ok']);
+  await follower.waitForFunction(() => window.announced.length === 2, null, { timeout: 5000 });
+  assert.deepEqual(await follower.evaluate(() => window.announced), ['saved', 'saved']);
+  assert.deepEqual((await statuses(writer)).slice(before.length), ['saving', 'saved']);
+  assert.deepEqual([...writer.errors, ...follower.errors], []);
+});
+
+test('store: while a change is not in IndexedDB (saving, or its save failed), leaving the page asks first', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context, { syncTimeoutMs: 2000 });
+  assert.deepEqual((await apply(page, SHOP.slice(0, 1))).saved, ['ok']);
+  await page.mouse.click(10, 10); // Chromium asks only on a page the user has interacted with
+  const dialogs = [];
+  let stay = true;
+  page.on('dialog', (d) => {
+    dialogs.push(d.type());
+    return stay ? d.dismiss() : d.accept(); // dismiss: stay on the page
+  });
+  // Leaves by the page's own navigation; resolves once the browser has asked, or has left.
+  const leave = (away) => page.evaluate((url) => {
+    location.href = url;
+  }, `/tests/browser/store.html?${away}`);
+
+  // Everything saved: leaving asks nothing (a page that is fine is left at once).
+  await page.evaluate(breakIndexedDb);
+  stay = false;
+  await Promise.all([page.waitForURL('**/store.html?saved'), leave('saved')]);
+  assert.deepEqual(dialogs, []);
+  await page.waitForFunction(() => window.pageReady);
+  page.opened = await page.evaluate((o) => window.openTestStore(o), { syncTimeoutMs: 2000 });
+  await page.mouse.click(10, 10);
+  await page.evaluate(breakIndexedDb);
+  stay = true;
+
+  // A save under way (IndexedDB does not answer): asked, and the seller stays. The question
+  // also retries the save (here it fails: IndexedDB now aborts).
+  const asked = () => page.waitForEvent('dialog');
+  await page.evaluate(() => (window.failMode = 'hang'));
+  const pending = page.evaluate((r) => window.apply(r), SHOP.slice(1, 2));
+  await page.waitForFunction(() => window.statuses.at(-1) === 'saving');
+  const n = (await statuses(page)).length;
+  await Promise.all([asked(), leave('saving')]);
+  await page.evaluate(() => (window.failMode = 'abort'));
+  assert.deepEqual(dialogs, ['beforeunload']);
+  assert.deepEqual((await pending).saved, ['SYNC_TIMEOUT']);
+  await page.waitForFunction((k) => window.statuses.length === k + 3, n, { timeout: 10000 });
+  assert.deepEqual((await statuses(page)).slice(n), ['save-failed:SYNC_TIMEOUT', 'saving', 'save-failed:SYNC_ABORTED']);
+  assert.match(page.url(), /store\.html\?saved$/, 'still on the page');
+
+  // Its save failed, nothing under way: asked again.
+  await Promise.all([asked(), leave('failed')]);
+  assert.deepEqual(dialogs, ['beforeunload', 'beforeunload']);
+  await page.waitForFunction((k) => window.statuses.length === k + 5, n, { timeout: 10000 });
+  assert.match(page.url(), /store\.html\?saved$/);
+
+  // Saved at last: leaving asks nothing, and what was kept is there.
+  await page.evaluate(() => (window.failMode = null));
+  await page.evaluate(() => window.store.flush());
+  assert.equal((await statuses(page)).at(-1), 'saved');
+  stay = false;
+  await Promise.all([page.waitForURL('**/store.html?done'), leave('done')]);
+  assert.deepEqual(dialogs, ['beforeunload', 'beforeunload']);
+  await page.waitForFunction(() => window.pageReady);
+  page.opened = await page.evaluate(() => window.openTestStore());
+  await assertShop(page, { A1: 'awaiting_confirmation', A2: 'awaiting_confirmation' });
+  assert.deepEqual(page.errors, []);
+});
+
 test('store: a tab taking over whose load fails stays read-only with the error, retries, and becomes the writer', async (t) => {
   const context = await launch(t, await profile(t));
   const writer = await openPage(context);

@@ -15,7 +15,9 @@
 //
 // Tabs: the tab holding the Web Lock writes (writer-lock.mjs). Any other tab opens the store
 // read-only (a changing command answers the core's STORAGE error), never saves, reloads when the
-// writer announces a save on a BroadcastChannel, and takes over when the writer goes.
+// writer announces a save on a BroadcastChannel, and takes over when the writer goes. A save
+// with nothing to write announces nothing. While a change is not in IndexedDB (being saved, or
+// its save failed), leaving the page asks first (beforeunload).
 //
 // Status ('status' events, and onStatus): 'writer' | 'read-only' (a follower, or a damaged store
 // opened read-only; detail.error when something failed) | 'saving' | 'saved' | 'save-failed'
@@ -64,6 +66,16 @@ export async function openStore({ name = 'default', syncTimeoutMs = 10000, onSta
 }
 
 // --- the C store, through the exports (every temporary freed in finally) ---
+
+// Where an open's time goes, for the browser's performance timeline (devtools, the benches):
+// 'packdesk:idb-load' (IndexedDB into memory), 'packdesk:open' (the C store on it).
+function measure(name, start) {
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // a timeline that takes no measures (an old engine): nothing to record
+  }
+}
 
 function cString(M, text) {
   const len = M.lengthBytesUTF8(text);
@@ -249,8 +261,10 @@ export class Store extends EventTarget {
   }
 
   async #load() {
+    const start = performance.now();
     try {
       await this.#idb.load(this.#timeoutMs);
+      measure('packdesk:idb-load', start);
     } catch (err) {
       throw new StoreError(err.code === 'SYNC_TIMEOUT' ? err.code : 'LOAD_FAILED', `loading the store from IndexedDB failed: ${err.message}`, { cause: err });
     }
@@ -260,6 +274,7 @@ export class Store extends EventTarget {
   // A writer whose store is damaged gets it read-only ('damaged': it keeps the lock, so no tab
   // writes over the damage).
   #reopen(writer) {
+    const start = performance.now();
     let opened = openNative(this.#M, this.#dir, writer ? 0 : PD_STORE_READ_ONLY);
     let role = writer ? 'writer' : 'follower';
     if (!opened.ptr && writer && opened.report.damaged) {
@@ -267,6 +282,7 @@ export class Store extends EventTarget {
       role = 'damaged';
     }
     if (!opened.ptr) throw new StoreError('OPEN_FAILED', `the store cannot be opened: ${opened.report.message}`);
+    measure('packdesk:open', start);
     if (this.#st) this.#M._pd_store_close(this.#st);
     this.#st = opened.ptr;
     this.#role = role;
@@ -276,6 +292,10 @@ export class Store extends EventTarget {
   async #save() {
     await this.#serially(async () => {
       if (this.#role !== 'writer') throw new StoreError('READ_ONLY', 'this tab is not the writer: it never saves');
+      // Nothing changed since the last good save (a flush when the page hides, a request whose
+      // changes an earlier save took): no status, and no announcement, or every follower would
+      // reload the whole shop for nothing.
+      if (!this.#changes.size) return;
       this.#emit('saving');
       try {
         await this.#idb.save(this.#timeoutMs);
@@ -326,8 +346,16 @@ export class Store extends EventTarget {
     this.#unhook.push(() => target.removeEventListener(type, fn, options));
   }
 
-  // Flush when the page may be about to go; ask for persistent storage at the first gesture
-  // (browsers decide on engagement; headless Chromium always says no).
+  // Whether this tab holds changes that are not in IndexedDB yet: marked and not taken by a
+  // save, being saved, or given back by a failed save.
+  #unsaved() {
+    return this.#role === 'writer' && !this.#closed && (this.#changes.size > 0 || this.status === 'saving' || this.status === 'save-failed');
+  }
+
+  // Flush when the page may be about to go, and ask before it goes while a change is not in
+  // IndexedDB (saving, or its save failed): the browser's "leave site?" dialog, so a seller does
+  // not navigate away from work that is only in this tab's memory. Ask for persistent storage at
+  // the first gesture (browsers decide on engagement; headless Chromium always says no).
   #hookPage() {
     if (typeof document === 'undefined') return;
     const flushSoon = () => {
@@ -335,6 +363,12 @@ export class Store extends EventTarget {
     };
     this.#listen(document, 'visibilitychange', () => document.visibilityState === 'hidden' && flushSoon());
     this.#listen(window, 'pagehide', flushSoon);
+    this.#listen(window, 'beforeunload', (event) => {
+      if (!this.#unsaved()) return;
+      event.preventDefault();
+      event.returnValue = ''; // what Chromium before 119 and Safari look at
+      flushSoon(); // if the seller stays, the changes are tried again at once
+    });
     const askPersist = () => {
       for (const type of ['pointerdown', 'keydown']) window.removeEventListener(type, askPersist, true);
       navigator.storage?.persist?.().then((granted) => (this.#persisted = granted), () => (this.#persisted = false));

@@ -20,6 +20,7 @@ void suite_store(void);
 void suite_store_regressions(void);
 void suite_base64(void);
 void suite_sync(void);
+void suite_snapshot(void);
 
 static const struct {
   const char *name;
@@ -35,6 +36,7 @@ static const struct {
     {"store regressions", suite_store_regressions},
     {"base64", suite_base64},
     {"sync", suite_sync},
+    {"snapshot", suite_snapshot},
 };
 
 int main(void) {
