@@ -178,10 +178,12 @@ function paintShopParts() {
   renderMetrics($('metrics'), metrics.ok ? metrics.result : null);
 }
 
-/** Re-reads everything from the core and repaints; keeps focus (and, on a tick, typed text). */
+/** Re-reads everything from the core and repaints; keeps focus (and, on a tick, typed text and chosen options). */
 function refresh({ keepInputs = false } = {}) {
   const focusKey = document.activeElement?.dataset?.key;
-  const typed = keepInputs ? [...$('detail').querySelectorAll('input[data-key]')].map((el) => [el.dataset.key, el.value]) : [];
+  // Selects too: a repaint that kept a typed drop-off point but reset the method to pickup would
+  // send a request the core refuses (H1).
+  const typed = keepInputs ? [...$('detail').querySelectorAll('input[data-key], select[data-key]')].map((el) => [el.dataset.key, el.value]) : [];
   const stats = shop.query('stats');
   renderTabs($('tabs'), stats.ok ? stats.result : null, state.q ? null : state.stage, (stage) => go({ stage, q: '' }));
   loadList();
@@ -189,8 +191,8 @@ function refresh({ keepInputs = false } = {}) {
   paintShopParts();
   paintDetail();
   for (const [key, value] of typed) {
-    const el = $('detail').querySelector(`input[data-key="${key}"]`);
-    if (el) el.value = value;
+    const el = $('detail').querySelector(`input[data-key="${key}"], select[data-key="${key}"]`);
+    if (el && (el.tagName !== 'SELECT' || [...el.options].some((o) => o.value === value))) el.value = value;
   }
   if (focusKey) {
     const el = document.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
