@@ -15,8 +15,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { expectStage, openConsole } from './lib/console.mjs';
-import { createCore } from './lib/engines.mjs';
-import { device, openServerDb, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
+import { ok, pageOrders, query, scan, serverOrders } from './lib/sync-console.mjs';
+import { openServerDb, startServer, tempDataDir } from './lib/sync-server.mjs';
 
 // The server with the embedded sandbox: free ports, no timed orders nor carrier/buyer moves (the
 // test makes what it needs), never a MARKETPLACE_URL from the environment the tests run in.
@@ -58,47 +58,6 @@ async function sandboxOrder(server, lines) {
   return { id, pkg: held.packages[0].package_id };
 }
 
-const query = (page, cmd, args = {}) => page.evaluate(([c, a]) => window.packdeskConsole.query(c, a), [cmd, args]);
-function ok(response, what) {
-  assert.equal(response.ok, true, `${what}: ${JSON.stringify(response)}`);
-  return response.result;
-}
-
-// Every order of a core (the page's, or a Node one) in full, as of `at`.
-async function exportAll(exec, at) {
-  const all = {};
-  let after;
-  do {
-    const page = ok(await exec({ cmd: 'orders.export', at, limit: 1000, ...(after ? { after } : {}) }), 'orders.export');
-    for (const o of page.orders) all[o.id] = o;
-    after = page.next;
-  } while (after);
-  return all;
-}
-const pageOrders = (page, at) => exportAll(({ cmd, ...args }) => query(page, cmd, args), at);
-
-// The server's orders as a third device sees them: paired with the printed code, a full pull,
-// loaded into a fresh core.
-async function serverOrders(server, at) {
-  const third = device(server.origin, await pair(server.origin, 'demo', server.code));
-  const states = [];
-  let since = 0;
-  for (;;) {
-    const r = await third.pull({ since, limit: 1000 });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    states.push(...r.body.changes);
-    since = r.body.version;
-    if (!r.body.more) break;
-  }
-  const core = await createCore();
-  try {
-    ok(core.exec({ cmd: 'sync.base', at, orders: states.map(({ order_id: id, state }) => ({ order_id: id, state })) }), 'load');
-    return await exportAll((r) => core.exec(r), at);
-  } finally {
-    core.close();
-  }
-}
-
 // One sync round on a console, then its sync status: {status, pending, conflicts}.
 const syncRound = (page) => page.evaluate(async () => {
   await window.packdeskConsole.sync.sync();
@@ -117,13 +76,6 @@ function outbox(dataDir) {
   } finally {
     db.close();
   }
-}
-
-// A keyboard-wedge scanner: the SKU's keystrokes into the scan field, then Enter.
-async function scan(page, sku) {
-  await page.focus('[data-key="scan"]');
-  await page.keyboard.type(sku, { delay: 5 });
-  await page.keyboard.press('Enter');
 }
 
 // Confirms, packs and ships a marketplace order by clicking and scanning: every line checked ok,

@@ -20,7 +20,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from './lib/browser.mjs';
 import { expectStage, openConsole, ready } from './lib/console.mjs';
-import { createCore, ROOT } from './lib/engines.mjs';
+import { ok, pageOrders, query, scan, serverOrders } from './lib/sync-console.mjs';
+import { ROOT } from './lib/engines.mjs';
 import { call, device, numbered, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
 import { SANDBOX_CREDENTIALS } from '../web/server/marketplace/config.mjs';
 import { signWebhook } from '../web/server/marketplace/webhook.mjs';
@@ -45,54 +46,6 @@ async function synced(page, { conflicts } = {}) {
     const stats = c.query('stats');
     return stats.ok && stats.result.orders >= 30;
   }, conflicts, { timeout: 20000 });
-}
-
-const query = (page, cmd, args = {}) => page.evaluate(([c, a]) => window.packdeskConsole.query(c, a), [cmd, args]);
-function ok(response, what) {
-  assert.equal(response.ok, true, `${what}: ${JSON.stringify(response)}`);
-  return response.result;
-}
-
-// Every order of a core (the page's, or a Node one) in full, as of `at`.
-async function exportAll(exec, at) {
-  const all = {};
-  let after;
-  do {
-    const page = ok(await exec({ cmd: 'orders.export', at, limit: 1000, ...(after ? { after } : {}) }), 'orders.export');
-    for (const o of page.orders) all[o.id] = o;
-    after = page.next;
-  } while (after);
-  return all;
-}
-const pageOrders = (page, at) => exportAll(({ cmd, ...args }) => query(page, cmd, args), at);
-
-// The server's orders as a third device sees them: paired with the printed code, a full pull,
-// loaded into a fresh core.
-async function serverOrders(server, at) {
-  const third = device(server.origin, await pair(server.origin, 'demo', server.code));
-  const states = [];
-  let since = 0;
-  for (;;) {
-    const r = await third.pull({ since, limit: 1000 });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    states.push(...r.body.changes);
-    since = r.body.version;
-    if (!r.body.more) break;
-  }
-  const core = await createCore();
-  try {
-    ok(core.exec({ cmd: 'sync.base', at, orders: states.map(({ order_id: id, state }) => ({ order_id: id, state })) }), 'load');
-    return await exportAll((r) => core.exec(r), at);
-  } finally {
-    core.close();
-  }
-}
-
-// A keyboard-wedge scanner: the SKU's keystrokes into the scan field, then Enter.
-async function scan(page, sku) {
-  await page.focus('[data-key="scan"]');
-  await page.keyboard.type(sku, { delay: 5 });
-  await page.keyboard.press('Enter');
 }
 
 // Packs and ships a confirmed order by clicking and scanning: its units, its checklist, complete,

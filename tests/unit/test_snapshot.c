@@ -26,24 +26,12 @@
 #include "shop_check.h"
 #include "snapshot.h"
 #include "sync.h"
+#include "tempdir.h"
 #include "unit.h"
 
 /* How many scenario commands wrote tests/unit/fixtures/store-v2 (with the build of format 2:
  * pd_store_open, every command through pd_store_exec, pd_store_checkpoint). */
 #define SCENARIO_V2 40
-
-static void rm_rf(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[4096];
-  while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
-}
 
 static void copy_fixture(const char *name, const char *dir) {
   char src[4096], dst[4096], buf[4096];

@@ -14,20 +14,8 @@
 #include "packdesk.h"
 #include "scenario.h"
 #include "shop.h"
+#include "tempdir.h"
 #include "unit.h"
-
-static void rm_rf(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[4096];
-  while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
-}
 
 static char *fresh_dir(void) {
   char tmpl[] = "/tmp/pdstore-XXXXXX";

@@ -25,6 +25,7 @@
 #include "shop.h"
 #include "shop_check.h"
 #include "snapshot.h"
+#include "tempdir.h"
 #include "unit.h"
 
 #define T0 1764230400000LL /* 2025-11-27 08:00 UTC */
@@ -378,19 +379,6 @@ static void sync_faults_and_replay(void) {
   for (int i = 0; i < d.log.count; i++) free(d.log.lines[i]);
   pd_shop_free(d.shop);
   pd_shop_free(d.twin);
-}
-
-static void rm_rf(const char *dir) {
-  DIR *dd = opendir(dir);
-  struct dirent *e;
-  char p[4096];
-  while (dd && (e = readdir(dd))) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    unlink(p);
-  }
-  if (dd) closedir(dd);
-  rmdir(dir);
 }
 
 static void sync_store(void) {

@@ -1,0 +1,8 @@
+/* tempdir.h: the unit tests' store directories (flat: a store keeps no subdirectories). */
+#ifndef PD_TEST_TEMPDIR_H
+#define PD_TEST_TEMPDIR_H
+
+/* Removes dir and the files in it (names starting with '.' are not the store's). */
+void rm_rf(const char *dir);
+
+#endif
