@@ -4,7 +4,11 @@
 // reported) lets the JIT tier up first; bench.c does the same.
 //
 // usage: node bench/bench-wasm.mjs [N...]   (default: 1000 100000); prints one JSON object.
+// PACKDESK_BENCH_CORE=shipped measures the core the console and widget ship (build/widget/: -Oz,
+// emmalloc) instead of the -O2 build.
 import { createCore } from '../wasm/packdesk-core.mjs';
+
+const SHIPPED = process.env.PACKDESK_BENCH_CORE === 'shipped';
 
 const EPOCH = 1764230400000;
 const LIST_QUERIES = 500;
@@ -18,7 +22,7 @@ const pad = (n, w) => String(n).padStart(w, '0');
 const oid = (i) => `BENCH-${pad(i, 7)}`;
 
 async function benchN(n) {
-  const core = await createCore();
+  const core = await createCore(SHIPPED ? { baseUrl: '../build/widget/', esm: true } : {});
   const phases = {
     import: { commands: 0, seconds: 0 },
     confirm_pack_ship: { commands: 0, seconds: 0 },
