@@ -127,7 +127,8 @@ build/wasm/package.json:
 # minified ES module (esbuild), with its stylesheet, and its own core next to it, where the bundle
 # loads it from (PACKDESK_WASM_BASE, see web/widget/cores.mjs): the same sources compiled for size
 # (-Oz, flavor wasm-size) and linked for browsers only, the glue minified. The 120 KB budget
-# (gzipped, `make bench` reports it) needs all three; the console keeps the -O2 build.
+# (gzipped, `make bench` reports it) needs all three. The console loads this core too (below); the
+# -O2 build (build/wasm/) serves Node: the tests, the sync server, the benches.
 # Measured on the gzipped core + glue (issue 7): -flto -3.2 KB with the rest, emmalloc instead of
 # dlmalloc -2.7 KB, the glue reading only the Module options wasm/ passes and trusting
 # TextDecoder -0.4 KB, wasm-opt to convergence -0.1 KB; byte-identical answers on every
@@ -170,7 +171,8 @@ console: build/console/app.js build/console/sw-client.js
 build/console/app.js: $(WIDGET_SRCS)
 	@mkdir -p $(@D)
 	$(ESBUILD) web/app.mjs --bundle --format=esm --minify --target=es2022 --log-level=warning --outfile=$@
-build/console/sw-client.js: web/sw-client.mjs
+# web/server.mjs serves the bundles only while both are newer than every source: both follow them.
+build/console/sw-client.js: web/sw-client.mjs $(WIDGET_SRCS)
 	@mkdir -p $(@D)
 	$(ESBUILD) $< --bundle --format=esm --minify --target=es2022 --log-level=warning --outfile=$@
 

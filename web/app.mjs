@@ -18,6 +18,7 @@ import { renderMetrics } from './views/metrics.mjs';
 import { renderBell } from './views/notifications.mjs';
 import { renderDetail, renderEmptyDetail } from './views/order-detail.mjs';
 import { renderList, renderTabs, STAGES, updateCountdowns } from './views/orders.mjs';
+import { scanFeedback } from './views/packing.mjs';
 
 const PAGE = 25;
 const SORTS = ['urgency', 'newest', 'oldest']; // orders.list's sorts
@@ -231,16 +232,7 @@ function noticeQueued(orderId) {
 
 function scan(order, sku) {
   const r = shop.command('pack.scan', { order_id: order.id, sku });
-  let feedback;
-  if (r.ok) {
-    feedback = { kind: 'ok', text: t('step2.packed', { packed: r.result.packed, units: r.result.units }) };
-  } else {
-    // NOT_ORDERED covers a SKU not ordered and one unit too many (P1): the core says which in
-    // `reason`, so the shell decides nothing about the order.
-    const why = r.error.code !== 'NOT_ORDERED' ? word('error', r.error.code)
-      : t(r.error.reason === 'one_too_many' ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
-    feedback = { kind: 'refused', text: t('step2.refused', { why }) };
-  }
+  const feedback = scanFeedback(r);
   feedback.orderId = order.id;
   state.feedback = feedback;
   state.message = null;

@@ -18,7 +18,7 @@ export function newDeviceId() {
   return `dev-${randomBytes(6).toString('hex')}`;
 }
 
-/** A new pairing code, as people read it: `XXXXX-XXXXX`. */
+/** A new pairing code, as people read it: two groups of five, e.g. `7KQ2M-9XWRT`. */
 export function newPairingCode() {
   let code = '';
   for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];

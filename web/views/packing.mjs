@@ -10,6 +10,18 @@ import { t, word } from '../i18n.mjs';
  * order: order.get's result; ctx: {can(cmd), run(cmd, args), scan(sku), feedback: {kind, text}|null}.
  * Returns the section, or null when there is nothing to pack.
  */
+/**
+ * The packing station's feedback for a pack.scan answer: {kind: 'ok' | 'refused', text}.
+ * NOT_ORDERED covers a SKU not ordered and one unit too many (P1): the core says which in
+ * `reason`, so the shell decides nothing about the order.
+ */
+export function scanFeedback(r) {
+  if (r.ok) return { kind: 'ok', text: t('step2.packed', { packed: r.result.packed, units: r.result.units }) };
+  const why = r.error.code !== 'NOT_ORDERED' ? word('error', r.error.code)
+    : t(r.error.reason === 'one_too_many' ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
+  return { kind: 'refused', text: t('step2.refused', { why }) };
+}
+
 export function renderPacking(order, ctx) {
   const packing = ['pack.scan', 'pack.unscan', 'pack.confirm', 'pack.complete'].some((a) => ctx.can(a));
   if (!packing) return null;

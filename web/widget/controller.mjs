@@ -12,6 +12,7 @@ import { beep } from '../sound.mjs';
 import { markConflicts } from '../views/conflicts.mjs';
 import { renderDetail, renderEmptyDetail } from '../views/order-detail.mjs';
 import { renderList, renderTabs, updateCountdowns } from '../views/orders.mjs';
+import { scanFeedback } from '../views/packing.mjs';
 import { paintSyncStatus } from '../views/sync-status.mjs';
 
 const PAGE = 25;
@@ -352,14 +353,7 @@ export class OrdersView {
 
   #scan(order, sku) {
     const r = this.#core.api.command('pack.scan', { order_id: order.id, sku });
-    let feedback;
-    if (r.ok) {
-      feedback = { kind: 'ok', text: t('step2.packed', { packed: r.result.packed, units: r.result.units }) };
-    } else {
-      const why = r.error.code !== 'NOT_ORDERED' ? word('error', r.error.code)
-        : t(r.error.reason === 'one_too_many' ? 'step2.refused_too_many' : 'step2.refused_not_ordered');
-      feedback = { kind: 'refused', text: t('step2.refused', { why }) };
-    }
+    const feedback = scanFeedback(r);
     this.state.feedback = { ...feedback, orderId: order.id };
     this.state.message = null;
     const sound = beep(feedback.kind);
