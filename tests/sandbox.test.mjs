@@ -13,6 +13,7 @@ import { createClient } from '../web/server/marketplace/client.mjs';
 import { SANDBOX_CREDENTIALS } from '../web/server/marketplace/config.mjs';
 import { deliverCall, marketplaceCalls } from '../web/server/marketplace/calls.mjs';
 import { handleWebhook, memorySeen, orderFetcher, verifyWebhook } from '../web/server/marketplace/webhook.mjs';
+import { until } from './lib/until.mjs';
 
 const running = [];
 after(async () => {
@@ -43,17 +44,6 @@ async function control(url, method, route, body) {
 
 const stats = async (url) => (await control(url, 'GET', '/sandbox/stats')).body;
 const REQUEST_ID = /^\d{14}[0-9A-F]{20}$/;
-
-// Polls until check() holds. The bound only stops a hang (a lost webhook): no timing is asserted.
-async function until(what, check, boundMs = 60000) {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('sandbox: signed calls succeed; its orders are the order-detail shape and import into the core', async () => {
   const s = await sandbox();

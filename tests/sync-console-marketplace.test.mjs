@@ -17,22 +17,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { expectStage, openConsole } from './lib/console.mjs';
 import { ok, pageOrders, query, scan, serverOrders } from './lib/sync-console.mjs';
 import { openServerDb, startServer, tempDataDir } from './lib/sync-server.mjs';
+import { until } from './lib/until.mjs';
 
 // The server with the embedded sandbox: free ports, no timed orders nor carrier/buyer moves (the
 // test makes what it needs), never a MARKETPLACE_URL from the environment the tests run in.
 const SANDBOX_ENV = { SANDBOX_PORT: '0', SANDBOX_ORDER_EVERY: '0', SANDBOX_PLAY_EVERY: '0', MARKETPLACE_URL: '' };
 const SANDBOX_LINE = /marketplace sandbox \(TikTok Shop API, local\): (http:\/\/127\.0\.0\.1:\d+\/) .*webhooks to (\S+)\)/;
-
-// Polls until check() holds. The bound only stops a hang: no timing is asserted.
-async function until(what, check, boundMs = 60000) {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // The server started with --sandbox on dataDir; resolves to it with `sandbox`, the sandbox's URL.
 async function startWithSandbox(dataDir, env = {}) {

@@ -21,6 +21,7 @@ import { call, openServerDb, pair, pairingCode, startServer, tempDataDir } from 
 import { SyncClient } from '../web/sync-client.mjs';
 import { SANDBOX_CREDENTIALS } from '../web/server/marketplace/config.mjs';
 import { signWebhook } from '../web/server/marketplace/webhook.mjs';
+import { until } from './lib/until.mjs';
 
 const WEBHOOK = '/api/marketplace/webhook';
 const cleanups = [];
@@ -47,17 +48,6 @@ const stats = async (s) => (await control(s, 'GET', '/sandbox/stats')).body;
 
 async function pointWebhooks(s, server) {
   assert.equal((await control(s, 'PUT', '/sandbox/webhook', { url: server.origin + WEBHOOK })).status, 200);
-}
-
-// Polls until check() holds. The bound only stops a hang: no timing is asserted.
-async function until(what, check, boundMs = 90000) {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function rows(dataDir, sql, ...args) {

@@ -5,17 +5,9 @@ import assert from 'node:assert/strict';
 import { createCore } from './engines.mjs';
 import { pair } from './sync-server.mjs';
 import { SyncClient } from '../../web/sync-client.mjs';
+import { until } from './until.mjs';
 
-/** Polls until check() holds (resolves to its value). The bound only stops a hang: no timing is asserted. */
-export async function until(what, check, boundMs = 90000) {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until };
 
 /**
  * Pairs a device with `server` ({origin, code}, tests/lib/sync-server.mjs's startServer) and
