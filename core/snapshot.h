@@ -16,8 +16,10 @@
  * what 1 wrote, so files of format 1 still load (their orders have version 0). 3 is compact
  * (bytes.h; an order's times as differences, snapshot.c) and the manifest counts the orders
  * and operations; files of 1 and 2 still load, and a snapshot may mix them (a checkpoint
- * rewrites only the pages that changed). Written: always the newest. */
-#define SNAPSHOT_VERSION 3u
+ * rewrites only the pages that changed). 4 names the page sizes in the manifest (shop.h):
+ * its pages hold 1024 orders or 4096 operations, where older ones held 64 or 256. Written:
+ * always the newest. */
+#define SNAPSHOT_VERSION 4u
 #define SNAPSHOT_VERSION_MIN 1u
 
 void snapshot_write_order(bytes_writer *w, const order *o);

@@ -5,7 +5,9 @@
  *   manifest.pds               the commit point: which snapshot files make the shop, and the
  *                              journal seq they cover (written whole: temporary + rename)
  *   shop-<gen>.pds             policy, catalog, outbox, notifications, counters
- *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq; ops-<page>-<gen>.pds likewise
+ *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq; ops-<page>-<gen>.pds likewise (a
+ *                              store of format 3 or older: smaller pages, rewritten in these
+ *                              at its first writable open)
  *   journal-<seq>.pdj          the commands applied after the snapshot (journal.c)
  * A checkpoint writes only the pages changed since the last one, under a new generation, then
  * the manifest; files of older generations are removed only once the new manifest is safe, so
@@ -49,6 +51,7 @@ struct pd_store {
   uint64_t covered;                /* journal seq the snapshot covers */
   uint64_t replayed;               /* journal records applied by the last open */
   uint64_t shop_gen;               /* generation of the shop file the manifest names */
+  uint32_t order_page, op_page;    /* page sizes of the snapshot on disk (shop.h) */
   PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
   PD_VEC(uint64_t) op_gens;
   char err[320];
@@ -101,20 +104,21 @@ static int load_page(pd_store *st, const char *kind, uint32_t magic, uint32_t pa
   unsigned char *buf = NULL;
   bytes_reader r;
   int ops = magic == MAGIC_OPS, rc = -1;
+  uint32_t size = ops ? st->op_page : st->order_page;
   path_of(st, path, sizeof path, kind, (long)page, gen);
   if (frame_read(path, magic, &buf, &r) || br_u32(&r) != page) goto done;
-  uint32_t count = br_below(&r, ops ? OP_PAGE + 1 : ORDER_PAGE + 1);
+  uint32_t count = br_below(&r, size + 1);
   for (uint32_t i = 0; i < count && !r.failed; i++) {
     if (ops) {
       applied_op *op = snapshot_read_op(&r);
       if (op) op->seq = br_u64(&r);
-      if (!op || r.failed || op->seq / OP_PAGE != page || shop_load_op(st->shop, op)) {
+      if (!op || r.failed || op->seq / size != page || shop_load_op(st->shop, op)) {
         applied_op_free(op);
         goto done;
       }
     } else {
       order *o = snapshot_read_order(&r);
-      if (!o || o->seq / ORDER_PAGE != page || shop_load_order(st->shop, o)) {
+      if (!o || o->seq / size != page || shop_load_order(st->shop, o)) {
         order_free(o);
         goto done;
       }
@@ -162,6 +166,12 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
             load_gens(&r, &st->op_gens.items, &st->op_gens.len, &st->op_gens.cap);
   /* Format 3 says how many orders and operations the pages hold (older ones: unknown). */
   uint64_t orders = r.format >= 3 ? br_u64(&r) : 0, ops = r.format >= 3 ? br_u64(&r) : 0;
+  /* Format 4 names its page sizes; older ones used the old sizes. A size that is not ours is
+   * damage: it would make pages of unbounded count or size. */
+  st->order_page = r.format >= 4 ? br_u32(&r) : STORE_OLD_ORDER_PAGE;
+  st->op_page = r.format >= 4 ? br_u32(&r) : STORE_OLD_OP_PAGE;
+  bad = bad || (st->order_page != ORDER_PAGE && st->order_page != STORE_OLD_ORDER_PAGE) ||
+        (st->op_page != OP_PAGE && st->op_page != STORE_OLD_OP_PAGE);
   bad = bad || r.failed || r.pos != r.len;
   pd_free(buf);
   if (bad) {
@@ -252,6 +262,21 @@ static int journal_hook(void *ud, const char *request, size_t len) {
   return 0;
 }
 
+/* A snapshot in pages of an older size (format 3 and before): every page is rewritten in
+ * the current sizes by the next checkpoint, and the old generations are forgotten, so the new
+ * manifest names new pages only; the old files stay until that manifest is safe (sweep). */
+static void repage(pd_store *st) {
+  pd_shop *s = st->shop;
+  for (size_t seq = 0; seq < s->by_seq.len; seq++)
+    if (s->by_seq.items[seq]) s->dirty_orders.items[seq / ORDER_PAGE] = 1;
+  for (size_t seq = 0; seq < s->op_list.len; seq++)
+    if (s->op_list.items[seq]) s->dirty_ops.items[seq / OP_PAGE] = 1;
+  st->order_gens.len = 0;
+  st->op_gens.len = 0;
+  st->order_page = ORDER_PAGE;
+  st->op_page = OP_PAGE;
+}
+
 /* A read-only store takes no change: every command that would change it answers STORAGE. */
 static int refuse_writes(void *ud, const char *request, size_t len) {
   (void)ud;
@@ -270,6 +295,8 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     goto fail;
   }
   st->flags = flags;
+  st->order_page = ORDER_PAGE;
+  st->op_page = OP_PAGE;
   if (!read_only && mkdir(dir, 0755) != 0 && errno != EEXIST) {
     set_err(st, rep, "cannot create the store directory %.200s", dir);
     goto fail;
@@ -299,6 +326,13 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
                "cut %llu bytes of a torn write at the journal's end (record %llu was never saved)",
                (unsigned long long)jrep.torn_bytes, (unsigned long long)jrep.torn_seq);
     }
+  }
+  /* An old store is rewritten in today's page sizes now, once: an open of it would otherwise
+   * keep reading many small pages. If this checkpoint fails, the old snapshot and the journal
+   * still hold everything, and the next checkpoint writes every page. */
+  if (!read_only && (st->order_page != ORDER_PAGE || st->op_page != OP_PAGE)) {
+    repage(st);
+    if (pd_store_checkpoint(st) == 0) sweep(st);
   }
   pd_set_journal(st->shop, read_only ? refuse_writes : journal_hook, st);
   return st;
@@ -405,6 +439,8 @@ int pd_store_checkpoint(pd_store *st) {
   write_gens(&w, st->op_gens.items, st->op_gens.len, s->dirty_ops.items, gen);
   bw_u64(&w, s->orders.len); /* format 3: what the pages hold, for the next open to size by */
   bw_u64(&w, s->ops.len);
+  bw_u32(&w, ORDER_PAGE); /* format 4 */
+  bw_u32(&w, OP_PAGE);
   snprintf(path, sizeof path, "%s/manifest.pds", st->dir);
   if (frame_end_write(&w, path)) goto fail;
   fio_fsync_dir(st->dir);

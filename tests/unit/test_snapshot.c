@@ -1,7 +1,10 @@
 /*
  * test_snapshot.c: the compact snapshot format (3) and the orders it loads.
- *  - a store written in format 2 (tests/unit/fixtures/store-v2) opens whole, saves on in
- *    format 3 beside its old pages, and opens again the same;
+ *  - a store written in format 2 (tests/unit/fixtures/store-v2) opens whole, and a writable
+ *    open rewrites it in today's format and page sizes;
+ *  - a store of format 3 in the old small pages (tests/unit/fixtures/store-v3: 3 order pages, 2
+ *    of operations, a journal tail) opens read-only as it is, and a writable open rewrites it
+ *    in one page of each; a write failing at any point of that rewrite loses nothing;
  *  - an order with every field at its edges (times far from placed_at, INT64_MIN/MAX, "" and
  *    NULL strings) round-trips byte for byte; every cut of it and every failed allocation
  *    while reading it fails cleanly;
@@ -20,6 +23,7 @@
 
 #include "alloc.h"
 #include "bytes.h"
+#include "fileio.h"
 #include "packdesk.h"
 #include "scenario.h"
 #include "shop.h"
@@ -88,8 +92,18 @@ static const char *const NEW_ORDER =
     "\"name\":\"Non la\",\"quantity\":2,\"unit_price\":45000}],\"buyer\":{\"name\":\"Tran Thi B\","
     "\"phone\":\"+84 913 000 111\",\"address\":\"5 Hai Ba Trung\",\"region\":\"Ha Noi\"}}}";
 
+/* How many files of dir start with prefix. */
+static int count_files(const char *dir, const char *prefix) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d))) n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d) closedir(d);
+  return n;
+}
+
 static void snapshot_store_v2(void) {
-  UNIT_TEST("snapshot: a store of format 2 opens whole, and saves on in format 3 beside its old pages");
+  UNIT_TEST("snapshot: a store of format 2 opens whole, and a writable open rewrites it in today's format");
   UNIT_CHECK(scenario_count >= SCENARIO_V2);
   char tmpl[] = "/tmp/pdv2-XXXXXX";
   char *dir = mkdtemp(tmpl);
@@ -119,15 +133,104 @@ static void snapshot_store_v2(void) {
       pd_string_free(r);
       exec_ok(ref, NEW_ORDER);
       UNIT_CHECK(pd_store_checkpoint(st) == 0);
-      /* The manifest, the shop file and the order page are new (format 3); the page of
-       * operations did not change, so it is still the format 2 file: one snapshot, two formats. */
+      /* The open rewrote every file in today's format (its page sizes are new): no old page
+       * is left beside the new ones. */
       UNIT_CHECK(file_format(dir, "manifest") == SNAPSHOT_VERSION && file_format(dir, "shop-") == SNAPSHOT_VERSION);
-      UNIT_CHECK(file_format(dir, "orders-") == SNAPSHOT_VERSION && file_format(dir, "ops-") == 2);
+      UNIT_CHECK(file_format(dir, "orders-") == SNAPSHOT_VERSION && file_format(dir, "ops-") == SNAPSHOT_VERSION);
+      UNIT_CHECK(count_files(dir, "orders-") == 1 && count_files(dir, "ops-") == 1);
     }
     pd_store_close(st);
   }
   pd_shop_free(ref);
   rm_rf(dir);
+}
+
+/* --- format 3 in the old page sizes (64 orders, 256 operations a page) --- */
+
+/* The commands that wrote tests/unit/fixtures/store-v3, with the build of commit 8adee0b (format
+ * 3): pd_store_open, each through pd_store_exec, pd_store_checkpoint after V3_CHECKPOINTED, then
+ * V3_TAIL more left in the journal. Orders P0.. imported with an op each, then their line checked
+ * with an op each: 140 orders (3 pages of 64), 275 operations (2 pages of 256). */
+#define V3_ORDERS 140
+#define V3_CHECKS 130
+#define V3_TAIL 5
+#define V3_CHECKPOINTED (V3_ORDERS + V3_CHECKS)
+#define V3_COMMANDS (V3_CHECKPOINTED + V3_TAIL)
+
+static void v3_command(int i, char *buf, size_t n) {
+  long long at = 1766000000000LL + i;
+  int k = i < V3_ORDERS ? i : i < V3_CHECKPOINTED ? i - V3_ORDERS : i - V3_CHECKS;
+  if (i < V3_ORDERS || i >= V3_CHECKPOINTED)
+    snprintf(buf, n,
+             "{\"cmd\":\"order.import\",\"at\":%lld,\"op\":\"v3-%d\",\"order\":{\"id\":\"P%d\","
+             "\"placed_at\":%lld,\"paid_at\":%lld,\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\","
+             "\"sku\":\"SKU-%d\",\"name\":\"Product %d\",\"quantity\":%d,\"unit_price\":150000}],"
+             "\"buyer\":{\"name\":\"Buyer %d\",\"phone\":\"+84 900 000 %03d\",\"address\":\"%d Le Loi\","
+             "\"region\":\"Ho Chi Minh\"}}}",
+             at, i, k, at, at, k % 17, k % 17, 1 + k % 3, k, k, k);
+  else
+    snprintf(buf, n,
+             "{\"cmd\":\"line.check\",\"at\":%lld,\"op\":\"v3-%d\",\"order_id\":\"P%d\",\"line_id\":\"L1\","
+             "\"result\":\"ok\"}",
+             at, i, k);
+}
+
+/* Opens dir (flags), checks it holds what ref does, and closes it; 0 when it opened. */
+static int open_equals(const char *dir, int flags, pd_shop *ref, pd_store_report *rep) {
+  pd_store *st = pd_store_open(dir, flags, rep);
+  if (!st) return -1;
+  char *got = scenario_snapshot(pd_store_shop(st)), *want = scenario_snapshot(ref);
+  UNIT_CHECK(got && want && strcmp(got, want) == 0);
+  UNIT_CHECK(shop_check(pd_store_shop(st)) == NULL);
+  free(got);
+  free(want);
+  pd_store_close(st);
+  return 0;
+}
+
+static void snapshot_store_v3(void) {
+  UNIT_TEST("snapshot: a store in the old small pages opens read-only as it is, and a writable open rewrites it in big pages");
+  char tmpl[] = "/tmp/pdv3-XXXXXX";
+  char *dir = mkdtemp(tmpl);
+  copy_fixture("store-v3", dir);
+  UNIT_CHECK(file_format(dir, "manifest") == 3 && count_files(dir, "orders-") == 3 && count_files(dir, "ops-") == 2);
+  pd_shop *ref = pd_shop_new();
+  char req[1024];
+  for (int i = 0; i < V3_COMMANDS; i++) {
+    v3_command(i, req, sizeof req);
+    exec_ok(ref, req);
+  }
+  pd_store_report rep;
+  UNIT_CHECK(open_equals(dir, PD_STORE_READ_ONLY, ref, &rep) == 0 && !rep.damaged && rep.replayed == V3_TAIL);
+  UNIT_CHECK(file_format(dir, "manifest") == 3 && count_files(dir, "orders-") == 3); /* read-only: untouched */
+  UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0 && !rep.damaged && rep.orders == V3_ORDERS + V3_TAIL);
+  UNIT_CHECK(file_format(dir, "manifest") == SNAPSHOT_VERSION && file_format(dir, "orders-") == SNAPSHOT_VERSION &&
+             file_format(dir, "ops-") == SNAPSHOT_VERSION);
+  UNIT_CHECK(count_files(dir, "orders-") == 1 && count_files(dir, "ops-") == 1 && count_files(dir, "journal-") == 1);
+  UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0 && rep.replayed == 0); /* the rewrite covered the tail */
+  rm_rf(dir);
+
+  /* The Nth write of the rewrite fails (a full disk, a pulled plug): the open still gives the
+   * whole shop, and so does the next, which finishes the rewrite. */
+  int failures = 0;
+  for (long n = 1; n < 200; n++) {
+    char t2[] = "/tmp/pdv3f-XXXXXX";
+    dir = mkdtemp(t2);
+    copy_fixture("store-v3", dir);
+    long before = fio_op_count();
+    fio_fail_after(n);
+    int opened = open_equals(dir, 0, ref, &rep);
+    fio_fail_after(0);
+    int failed = fio_op_count() - before >= n; /* the Nth write was reached, so it failed */
+    UNIT_CHECK(opened == 0);
+    UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0);
+    UNIT_CHECK(file_format(dir, "manifest") == SNAPSHOT_VERSION && count_files(dir, "orders-") == 1);
+    rm_rf(dir);
+    if (!failed) break;
+    failures++;
+  }
+  UNIT_CHECK(failures > 5); /* the rewrite writes pages, shop, manifest, journal: all were hit */
+  pd_shop_free(ref);
 }
 
 /* --- one order with every field set, at its edges --- */
@@ -444,6 +547,7 @@ static void snapshot_loaded_strings(void) {
 void suite_snapshot(void);
 void suite_snapshot(void) {
   snapshot_store_v2();
+  snapshot_store_v3();
   snapshot_roundtrip();
   snapshot_varints();
   snapshot_loaded_strings();
