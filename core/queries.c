@@ -260,13 +260,20 @@ int query_notifications(cmd_ctx *k) {
   return 0;
 }
 
+/* The oldest 500 messages, or with order_id all of that order's (the console asks whether a
+ * cancellation notice was queued, C7: in a busy shop it is far past the oldest 500). */
 int query_outbox(cmd_ctx *k) {
   const pd_shop *s = k->shop;
+  const char *order_id;
+  if (arg_text(k, "order_id", 0, 128, &order_id)) return -1;
   cJSON *items = cJSON_CreateArray();
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "items", items)) return fail_oom(&k->rc);
-  for (size_t i = 0; i < s->outbox.len && i < 500; i++) {
+  size_t listed = 0;
+  for (size_t i = 0; i < s->outbox.len && (order_id || listed < 500); i++) {
     const outbox_msg *m = &s->outbox.items[i];
+    if (order_id && (!m->order_id || strcmp(m->order_id, order_id) != 0)) continue;
+    listed++;
     cJSON *j = cJSON_CreateObject();
     if (j_push(items, j) || j_add_int(j, "id", (int64_t)m->id) ||
         j_add_str(j, "order_id", m->order_id) || j_add_str(j, "channel", m->channel) ||

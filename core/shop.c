@@ -362,12 +362,22 @@ static void forget_old_notes(pd_shop *s) {
   s->notes.len = NOTES_KEPT;
 }
 
+/* The outbox's bound (OUTBOX_KEPT in shop.h): past twice it, the oldest drop out. */
+static void forget_old_outbox(pd_shop *s) {
+  if (s->outbox.len <= 2 * OUTBOX_KEPT) return;
+  size_t drop = s->outbox.len - OUTBOX_KEPT;
+  for (size_t i = 0; i < drop; i++) outbox_msg_free(&s->outbox.items[i]);
+  memmove(s->outbox.items, s->outbox.items + drop, OUTBOX_KEPT * sizeof *s->outbox.items);
+  s->outbox.len = OUTBOX_KEPT;
+}
+
 static void commit_messages(pd_shop *s, shop_txn *t) {
   for (size_t i = 0; i < t->outbox.len; i++) {
     t->outbox.items[i].id = s->next_outbox_id++;
     s->outbox.items[s->outbox.len++] = t->outbox.items[i];
   }
   t->outbox.len = 0;
+  forget_old_outbox(s);
   for (size_t i = 0; i < t->notes.len; i++) {
     t->notes.items[i].id = s->next_note_id++;
     s->notes.items[s->notes.len++] = t->notes.items[i];

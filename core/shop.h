@@ -74,6 +74,12 @@ typedef struct {
 
 /* Notifications kept: the newest NOTES_KEPT, at most twice that between trims. */
 #define NOTES_KEPT 1000u
+/* Outbox messages kept while nobody acknowledges them: the newest OUTBOX_KEPT, at most twice
+ * that between trims. Each new order queues one (D2's email notice) and nothing sends or acks
+ * them yet (no mail service; the sync server's marketplace calls have their own outbox in
+ * SQLite), so without a bound they were a third of a 100k shop's snapshot (7.4 of 22 MB) and
+ * read at every open. The newest cover every order a seller is working on. */
+#define OUTBOX_KEPT 1000u
 
 /* Counters behind `metrics`, kept exact by adding each committed order's delta. */
 typedef struct {

@@ -217,7 +217,7 @@ static void strings_place(strings_in *in, order *o) {
 #define READ_VEC(r, v)                                                          \
   do {                                                                          \
     uint32_t n_ = br_below((r), ITEMS_MAX);                                     \
-    if (!(r)->failed && VEC_RESERVE((v), n_)) (r)->failed = 1;                  \
+    if (!(r)->failed && VEC_RESERVE_EXACT((v), n_)) (r)->failed = 1;            \
     count_ = (r)->failed ? 0 : n_;                                              \
   } while (0)
 

@@ -21,6 +21,7 @@ void suite_store_regressions(void);
 void suite_base64(void);
 void suite_sync(void);
 void suite_snapshot(void);
+void suite_retention(void);
 
 static const struct {
   const char *name;
@@ -37,6 +38,7 @@ static const struct {
     {"base64", suite_base64},
     {"sync", suite_sync},
     {"snapshot", suite_snapshot},
+    {"retention", suite_retention},
 };
 
 int main(void) {

@@ -1,0 +1,157 @@
+/*
+ * test_retention.c: what the shop keeps of what nobody consumes (shop.h).
+ *  - notifications: the newest NOTES_KEPT, at most twice that between trims, the unread count
+ *    kept exact;
+ *  - outbox messages (D2's email notice for every new order, C7's cancellation notices): the
+ *    newest OUTBOX_KEPT, at most twice that; ids keep rising; what is kept survives a store's
+ *    checkpoint and reopen as it was;
+ *  - outbox.list {order_id}: every message of one order however far past the oldest 500 (the
+ *    console's "notice queued", C7), and bad order_ids refused with nothing changed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "packdesk.h"
+#include "shop.h"
+#include "tempdir.h"
+#include "unit.h"
+
+#define T0 1766000000000LL
+
+static cJSON *run(pd_shop *s, const char *req) {
+  char *r = pd_exec(s, req, strlen(req));
+  cJSON *j = r ? cJSON_Parse(r) : NULL;
+  pd_string_free(r);
+  return j;
+}
+
+static int ok(cJSON *j) { return cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")); }
+
+static void import(pd_shop *s, int i) {
+  char req[512];
+  snprintf(req, sizeof req,
+           "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"R%d\",\"placed_at\":%lld,\"paid_at\":%lld,"
+           "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,\"unit_price\":1000}]}}",
+           T0 + i, i, T0 + i, T0 + i);
+  cJSON *j = run(s, req);
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+}
+
+/* The items of outbox.list (with `extra` args), as a parsed answer the caller deletes. */
+static cJSON *outbox(pd_shop *s, const char *extra) {
+  char req[256];
+  snprintf(req, sizeof req, "{\"cmd\":\"outbox.list\",\"at\":%lld%s}", T0 + 1000000, extra);
+  return run(s, req);
+}
+
+static long long item_id(cJSON *list, int i) {
+  cJSON *items = cJSON_GetObjectItem(cJSON_GetObjectItem(list, "result"), "items");
+  return (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(items, i), "id"));
+}
+
+static int item_count(cJSON *list) {
+  return cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(list, "result"), "items"));
+}
+
+static void retention_bounds(void) {
+  UNIT_TEST("retention: outbox and notifications keep the newest, bounded, with exact counts");
+  pd_shop *s = pd_shop_new();
+  int n = 2 * (int)OUTBOX_KEPT + 1; /* one past the bound: the trim happens */
+  for (int i = 0; i < n; i++) {
+    import(s, i);
+    UNIT_CHECK(s->outbox.len <= 2 * OUTBOX_KEPT && s->notes.len <= 2 * NOTES_KEPT);
+  }
+  UNIT_CHECK_INT(s->outbox.len, OUTBOX_KEPT);
+  UNIT_CHECK_INT(s->notes.len, NOTES_KEPT);
+  UNIT_CHECK_INT(s->unread_notes, NOTES_KEPT);
+  /* The newest are kept, in order: the last order's notice is the last message. */
+  UNIT_CHECK_INT(s->outbox.items[0].id, (unsigned long long)(n - (int)OUTBOX_KEPT + 1));
+  UNIT_CHECK_INT(s->outbox.items[OUTBOX_KEPT - 1].id, (unsigned long long)n);
+  char want[16];
+  snprintf(want, sizeof want, "R%d", n - 1);
+  UNIT_CHECK_STR(s->outbox.items[OUTBOX_KEPT - 1].order_id, want);
+  /* Ids keep rising after a trim: an ack can never hit a newer message by an old id. */
+  import(s, n);
+  UNIT_CHECK_INT(s->outbox.items[s->outbox.len - 1].id, (unsigned long long)n + 1);
+  /* An ack of a dropped id changes nothing; of a kept one, removes it. */
+  char req[160];
+  snprintf(req, sizeof req, "{\"cmd\":\"outbox.ack\",\"at\":%lld,\"ids\":[1,%d]}", T0 + n + 1, n + 1);
+  cJSON *j = run(s, req);
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+  UNIT_CHECK_INT(s->outbox.len, OUTBOX_KEPT);
+  pd_shop_free(s);
+}
+
+static void retention_order_filter(void) {
+  UNIT_TEST("retention: outbox.list {order_id} finds an order's notice past the oldest 500");
+  pd_shop *s = pd_shop_new();
+  for (int i = 0; i < 700; i++) import(s, i);
+  char req[256];
+  snprintf(req, sizeof req, "{\"cmd\":\"order.cancel\",\"at\":%lld,\"order_id\":\"R650\",\"reason\":\"cannot deliver to this region\"}", T0 + 800);
+  cJSON *j = run(s, req);
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+  cJSON *all = outbox(s, "");
+  UNIT_CHECK(ok(all) && item_count(all) == 500 && item_id(all, 0) == 1); /* the oldest 500 */
+  cJSON_Delete(all);
+  cJSON *mine = outbox(s, ",\"order_id\":\"R650\"");
+  UNIT_CHECK(ok(mine) && item_count(mine) == 2); /* its new-order email and the C7 notice */
+  cJSON *items = cJSON_GetObjectItem(cJSON_GetObjectItem(mine, "result"), "items");
+  UNIT_CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 1), "kind")), "cancellation_notice");
+  UNIT_CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 1), "channel")), "in_app");
+  cJSON_Delete(mine);
+  cJSON *none = outbox(s, ",\"order_id\":\"NOPE\"");
+  UNIT_CHECK(ok(none) && item_count(none) == 0);
+  cJSON_Delete(none);
+  /* Bad order_ids: a clear error, and the outbox as it was. */
+  size_t before = s->outbox.len;
+  static const char *const bad[] = {",\"order_id\":7", ",\"order_id\":[\"R1\"]", ",\"order_id\":\"\"", ",\"order_id\":\"  \"",
+                                    ",\"order_id\":{}", ",\"order_id\":true"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cJSON *b = outbox(s, bad[i]);
+    UNIT_CHECK(b && !ok(b));
+    UNIT_CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "error"), "code")), "BAD_REQUEST");
+    cJSON_Delete(b);
+  }
+  UNIT_CHECK_INT(s->outbox.len, before);
+  pd_shop_free(s);
+}
+
+static void retention_survives_reopen(void) {
+  UNIT_TEST("retention: a trimmed outbox is stored and reopened as it was");
+  char tmpl[] = "/tmp/pdret-XXXXXX";
+  char *dir = mkdtemp(tmpl);
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st != NULL);
+  if (!st) {
+    rm_rf(dir);
+    return;
+  }
+  for (int i = 0; i < 2 * (int)OUTBOX_KEPT + 10; i++) import(pd_store_shop(st), i);
+  cJSON *before = outbox(pd_store_shop(st), "");
+  UNIT_CHECK(pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  if (st) {
+    cJSON *after = outbox(pd_store_shop(st), "");
+    UNIT_CHECK(cJSON_Compare(before, after, 1));
+    UNIT_CHECK_INT(pd_store_shop(st)->outbox.len, OUTBOX_KEPT + 10 - 1); /* trimmed at 2 × KEPT + 1 */
+    cJSON_Delete(after);
+    pd_store_close(st);
+  }
+  cJSON_Delete(before);
+  rm_rf(dir);
+}
+
+void suite_retention(void) {
+  retention_bounds();
+  retention_order_filter();
+  retention_survives_reopen();
+}
