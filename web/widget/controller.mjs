@@ -347,7 +347,7 @@ export class OrdersView {
   }
 
   #noticeQueued(orderId) {
-    const r = this.#query('outbox.list');
+    const r = this.#query('outbox.list', { order_id: orderId });
     return r.ok && r.result.items.some((m) => m.order_id === orderId && m.kind === 'cancellation_notice');
   }
 
