@@ -10,10 +10,27 @@
 
 #include <assert.h>
 
+#include <string.h>
+
+/* The object's fields, through memcpy: the offsets are the index's, the types the caller's. */
+int64_t index_key(const pd_index *ix, const index_node *n) {
+  int64_t key;
+  memcpy(&key, (const char *)n + ix->key_at, sizeof key);
+  return key;
+}
+
+uint64_t index_seq(const pd_index *ix, const index_node *n) {
+  uint64_t seq;
+  memcpy(&seq, (const char *)n + ix->seq_at, sizeof seq);
+  return seq;
+}
+
 /* Total order on (key, seq): key first, then seq. */
-static int cmp_node(const index_node *n, int64_t key, uint64_t seq) {
-  if (n->key != key) return n->key < key ? -1 : 1;
-  if (n->seq != seq) return n->seq < seq ? -1 : 1;
+static int cmp_node(const pd_index *ix, const index_node *n, int64_t key, uint64_t seq) {
+  int64_t k = index_key(ix, n);
+  if (k != key) return k < key ? -1 : 1;
+  uint64_t q = index_seq(ix, n);
+  if (q != seq) return q < seq ? -1 : 1;
   return 0;
 }
 
@@ -98,28 +115,30 @@ static index_node *leftmost(index_node *n) {
   return n;
 }
 
-void index_init(pd_index *ix) {
+void index_init(pd_index *ix, ptrdiff_t key_at, ptrdiff_t seq_at) {
   ix->root = NULL;
   ix->count = 0;
+  ix->key_at = key_at;
+  ix->seq_at = seq_at;
 }
 
 int index_contains(const index_node *n) { return n->height != 0; }
 
 /*
- * Attaches n as a leaf under (key, seq) and rebalances. n must be in no index, and no node
+ * Attaches n as a leaf under its (key, seq) and rebalances. n must be in no index, and no node
  * of ix may already carry the same (key, seq): callers make seq unique per object.
  */
-void index_insert(pd_index *ix, index_node *n, int64_t key, uint64_t seq) {
+void index_insert(pd_index *ix, index_node *n) {
   assert(n->height == 0);
+  int64_t key = index_key(ix, n);
+  uint64_t seq = index_seq(ix, n);
   index_node *parent = NULL, **link = &ix->root;
   while (*link) {
     parent = *link;
-    int c = cmp_node(parent, key, seq);
+    int c = cmp_node(ix, parent, key, seq);
     assert(c != 0);
     link = c > 0 ? &parent->left : &parent->right;
   }
-  n->key = key;
-  n->seq = seq;
   n->left = n->right = NULL;
   n->parent = parent;
   n->height = 1;
@@ -131,7 +150,7 @@ void index_insert(pd_index *ix, index_node *n, int64_t key, uint64_t seq) {
 /*
  * Detaches n from ix and resets its links and height to 0, so that index_contains() is
  * false and n can be inserted again. With two children, n's in-order successor takes n's
- * place in the tree (nodes are moved, never their keys, since each key belongs to its object).
+ * place in the tree (nodes are moved; keys are their objects').
  */
 void index_remove(pd_index *ix, index_node *n) {
   assert(n->height != 0 && ix->count > 0);
@@ -170,7 +189,7 @@ index_node *index_first(const pd_index *ix) { return ix->root ? leftmost(ix->roo
 index_node *index_after(const pd_index *ix, int64_t key, uint64_t seq) {
   index_node *best = NULL, *cur = ix->root;
   while (cur) {
-    if (cmp_node(cur, key, seq) > 0) {
+    if (cmp_node(ix, cur, key, seq) > 0) {
       best = cur;
       cur = cur->left;
     } else {
@@ -202,7 +221,7 @@ index_node *index_last(const pd_index *ix) { return ix->root ? rightmost(ix->roo
 index_node *index_before(const pd_index *ix, int64_t key, uint64_t seq) {
   index_node *best = NULL, *cur = ix->root;
   while (cur) {
-    if (cmp_node(cur, key, seq) < 0) {
+    if (cmp_node(ix, cur, key, seq) < 0) {
       best = cur;
       cur = cur->right;
     } else {

@@ -161,7 +161,7 @@ int query_orders_export(cmd_ctx *k) {
  * on scratch copies, to the stage time puts them in. Costs what is due, not the shop's size. */
 static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
   for (int i = 0; i < STAGE_COUNT; i++) counts[i] = (int64_t)k->shop->by_stage[i].count;
-  for (index_node *n = index_first(&k->shop->timed); n && n->key < k->at; n = index_next(n)) {
+  for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(n)) {
     order *orig = PD_CONTAINER(n, order, tick_node), *now = txn_take(&k->txn, orig);
     if (!now) return fail_oom(&k->rc);
     if (rules_advance(&k->rc, now)) return -1;

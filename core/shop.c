@@ -11,12 +11,14 @@ static void reindex(pd_shop *s, order *o);
 static void metrics_apply(shop_metrics *m, const order *o, int64_t sign);
 
 static void shop_init_indexes(pd_shop *s) {
-  for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->by_stage[i]);
-  index_init(&s->all);
-  index_init(&s->timed);
-  for (int i = 0; i < STAGE_COUNT; i++) index_init(&s->placed_by_stage[i]);
-  index_init(&s->placed);
-  index_init(&s->by_version);
+#define ORDER_INDEX(ix, node, key) index_init((ix), INDEX_FIELD(order, node, key), INDEX_FIELD(order, node, seq))
+  for (int i = 0; i < STAGE_COUNT; i++) ORDER_INDEX(&s->by_stage[i], stage_node, urgency);
+  ORDER_INDEX(&s->all, all_node, urgency);
+  ORDER_INDEX(&s->timed, tick_node, next_event);
+  for (int i = 0; i < STAGE_COUNT; i++) ORDER_INDEX(&s->placed_by_stage[i], placed_stage_node, placed_at);
+  ORDER_INDEX(&s->placed, placed_all_node, placed_at);
+  ORDER_INDEX(&s->by_version, version_node, version); /* uint64_t below 2^63 (SYNC_VERSION_MAX) */
+#undef ORDER_INDEX
 }
 
 pd_shop *pd_shop_new(void) {
@@ -315,12 +317,12 @@ static void unindex(pd_shop *s, order *o) {
 
 static void reindex(pd_shop *s, order *o) {
   shop_rekey(o);
-  index_insert(&s->by_stage[o->stage], &o->stage_node, o->urgency, o->seq);
-  index_insert(&s->all, &o->all_node, o->urgency, o->seq);
-  if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node, o->next_event, o->seq);
-  index_insert(&s->placed_by_stage[o->stage], &o->placed_stage_node, o->placed_at, o->seq);
-  index_insert(&s->placed, &o->placed_all_node, o->placed_at, o->seq);
-  index_insert(&s->by_version, &o->version_node, (int64_t)o->version, o->seq);
+  index_insert(&s->by_stage[o->stage], &o->stage_node);
+  index_insert(&s->all, &o->all_node);
+  if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node);
+  index_insert(&s->placed_by_stage[o->stage], &o->placed_stage_node);
+  index_insert(&s->placed, &o->placed_all_node);
+  index_insert(&s->by_version, &o->version_node);
 }
 
 /* Every order a commit changes gets the shop's next version (sync.changes reads them), except

@@ -5,23 +5,25 @@
 
 #include "shop.h"
 
-static int key_before(const index_node *a, const index_node *b) {
-  return a->key < b->key || (a->key == b->key && a->seq < b->seq);
-}
-
-/* The index is in order, holds `count` nodes, and each node's key is its order's. */
+/* The index is in strict (key, seq) order, holds `count` nodes, and each node's key and seq
+ * are where the index reads them: its order's fields for this index. */
 static const char *check_index(const pd_index *ix, size_t member, int which) {
   size_t n = 0;
   const index_node *prev = NULL;
   for (const index_node *node = index_first(ix); node; node = index_next(node), n++) {
     const order *o = (const order *)(const void *)((const char *)node - member);
-    if (prev && !key_before(prev, node)) return "an index is out of order";
-    if (node->seq != o->seq) return "an index node carries another order's seq";
+    int64_t key = index_key(ix, node);
+    uint64_t seq = index_seq(ix, node);
+    if (prev) {
+      int64_t pk = index_key(ix, prev);
+      if (!(pk < key || (pk == key && index_seq(ix, prev) < seq))) return "an index is out of order";
+    }
+    if (seq != o->seq) return "an index reads another field as the seq";
     int64_t want = which == 4   ? (int64_t)o->version
                    : which == 3 ? o->placed_at
                    : which == 2 ? o->next_event
                                 : o->urgency;
-    if (node->key != want) return "an index key is stale";
+    if (key != want) return "an index reads another field as its key";
     prev = node;
   }
   return n == ix->count ? NULL : "an index count is wrong";

@@ -15,7 +15,19 @@
 typedef struct {
   int id;
   index_node node; /* not first, so that PD_CONTAINER really has to subtract */
+  int64_t key;     /* after the node, the index reads these at positive offsets; orders */
+  uint64_t seq;    /* have theirs before some nodes too (shop.c) */
 } item;
+
+/* An index of items: key and seq read from the item's fields. */
+static void init_items(pd_index *ix) { index_init(ix, INDEX_FIELD(item, node, key), INDEX_FIELD(item, node, seq)); }
+
+/* Gives it (key, seq) and inserts it. */
+static void insert_at(pd_index *ix, item *it, int64_t key, uint64_t seq) {
+  it->key = key;
+  it->seq = seq;
+  index_insert(ix, &it->node);
+}
 
 static item items[N_ITEMS];
 static item *ref[N_ITEMS]; /* the items in the index, sorted by (key, seq) */
@@ -62,7 +74,7 @@ static int cmp_key_seq(int64_t ak, uint64_t as, int64_t bk, uint64_t bs) {
 
 static int cmp_items(const void *a, const void *b) {
   const item *x = *(item *const *)a, *y = *(item *const *)b;
-  return cmp_key_seq(x->node.key, x->node.seq, y->node.key, y->node.seq);
+  return cmp_key_seq(x->key, x->seq, y->key, y->seq);
 }
 
 /* The reference answer of index_after: the first ref entry strictly greater, by bisection. */
@@ -70,7 +82,7 @@ static index_node *ref_after(int64_t key, uint64_t seq) {
   size_t lo = 0, hi = ref_len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (cmp_key_seq(ref[mid]->node.key, ref[mid]->node.seq, key, seq) > 0)
+    if (cmp_key_seq(ref[mid]->key, ref[mid]->seq, key, seq) > 0)
       hi = mid;
     else
       lo = mid + 1;
@@ -126,8 +138,8 @@ static void check_all(const pd_index *ix) {
   /* index_after just at, just below, and around each node, and at both extremes. */
   int after_ok = 1;
   for (i = 0; i < ref_len; i++) {
-    int64_t k = ref[i]->node.key;
-    uint64_t s = ref[i]->node.seq;
+    int64_t k = ref[i]->key;
+    uint64_t s = ref[i]->seq;
     index_node *next = i + 1 < ref_len ? &ref[i + 1]->node : NULL;
     if (index_after(ix, k, s) != next) after_ok = 0;
     if (s > 0 && index_after(ix, k, s - 1) != &ref[i]->node) after_ok = 0;
@@ -148,8 +160,8 @@ static void check_all(const pd_index *ix) {
   UNIT_CHECK(back_ok && i == 0);
   int before_ok = 1;
   for (i = 0; i < ref_len; i++) {
-    int64_t k = ref[i]->node.key;
-    uint64_t s = ref[i]->node.seq;
+    int64_t k = ref[i]->key;
+    uint64_t s = ref[i]->seq;
     index_node *prev = i > 0 ? &ref[i - 1]->node : NULL;
     if (index_before(ix, k, s) != prev) before_ok = 0;
     if (s < UINT64_MAX && index_before(ix, k, s + 1) != &ref[i]->node) before_ok = 0;
@@ -160,7 +172,7 @@ static void check_all(const pd_index *ix) {
 }
 
 static void insert_item(pd_index *ix, item *it) {
-  index_insert(ix, &it->node, random_key(), fresh_seq());
+  insert_at(ix, it, random_key(), fresh_seq());
 }
 
 /* Removes it and checks that the node says so: links and height back to 0. */
@@ -182,15 +194,15 @@ static void shuffle(size_t *perm, size_t n) {
 static void test_empty(void) {
   UNIT_TEST("index empty");
   pd_index ix;
-  index_init(&ix);
+  init_items(&ix);
   UNIT_CHECK(index_first(&ix) == NULL);
   UNIT_CHECK(index_after(&ix, INT64_MIN, 0) == NULL);
   UNIT_CHECK(index_last(&ix) == NULL && index_before(&ix, INT64_MAX, UINT64_MAX) == NULL);
   UNIT_CHECK_INT(ix.count, 0);
 
-  item one = {1, {0}};
+  item one = {1, {0}, 0, 0};
   UNIT_CHECK(!index_contains(&one.node));
-  index_insert(&ix, &one.node, 7, 3);
+  insert_at(&ix, &one, 7, 3);
   UNIT_CHECK(index_contains(&one.node));
   UNIT_CHECK(index_first(&ix) == &one.node);
   UNIT_CHECK(index_next(&one.node) == NULL);
@@ -207,11 +219,11 @@ static void test_empty(void) {
 static void test_sorted_inserts(void) {
   UNIT_TEST("index sorted inserts");
   pd_index ix;
-  index_init(&ix);
+  init_items(&ix);
   for (size_t i = 0; i < N_ITEMS / 2; i++)
-    index_insert(&ix, &items[i].node, (int64_t)i, 0);
+    insert_at(&ix, &items[i], (int64_t)i, 0);
   for (size_t i = N_ITEMS / 2; i < N_ITEMS; i++)
-    index_insert(&ix, &items[i].node, -(int64_t)i, 0);
+    insert_at(&ix, &items[i], -(int64_t)i, 0);
   check_all(&ix);
   int ok = 1;
   for (size_t i = 0; i < N_ITEMS; i++) ok &= remove_item(&ix, &items[i]);
@@ -222,7 +234,7 @@ static void test_sorted_inserts(void) {
 static void test_random(void) {
   static size_t perm[N_ITEMS];
   pd_index ix;
-  index_init(&ix);
+  init_items(&ix);
 
   UNIT_TEST("index random inserts");
   shuffle(perm, N_ITEMS);
