@@ -403,6 +403,28 @@ static void commit_messages(pd_shop *s, shop_txn *t) {
       }
 }
 
+/* OPS_KEPT (shop.h): past twice it, the oldest operations go, down to the newest OPS_KEPT,
+ * but never one still pending (pending is in application order: its first is the oldest).
+ * Never allocates: commit cannot fail. */
+static void forget_old_ops(pd_shop *s) {
+  if (s->ops.len <= 2 * OPS_KEPT) return;
+  uint64_t keep_from = s->next_op_seq - OPS_KEPT;
+  if (s->pending.len) {
+    const applied_op *oldest = idmap_get(&s->ops, s->pending.items[0].op);
+    if (oldest && oldest->seq < keep_from) keep_from = oldest->seq;
+  }
+  uint64_t seq = s->ops_floor;
+  for (; seq < keep_from && seq < s->op_list.len; seq++) {
+    applied_op *op = s->op_list.items[seq];
+    if (!op) continue;
+    idmap_remove(&s->ops, op->op);
+    s->op_list.items[seq] = NULL;
+    s->dirty_ops.items[seq / OP_PAGE] = 1;
+    applied_op_free(op);
+  }
+  s->ops_floor = seq;
+}
+
 void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
   commit_orders(s, t);
   commit_messages(s, t);
@@ -419,6 +441,7 @@ void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
     idmap_put(&s->ops, op_record->op, op_record);
     s->op_list.items[op_record->seq] = op_record;
     s->dirty_ops.items[op_record->seq / OP_PAGE] = 1;
+    forget_old_ops(s);
   }
   txn_free(t);
 }

@@ -80,6 +80,13 @@ typedef struct {
  * SQLite), so without a bound they were a third of a 100k shop's snapshot (7.4 of 22 MB) and
  * read at every open. The newest cover every order a seller is working on. */
 #define OUTBOX_KEPT 1000u
+/* Applied operations kept for their stored answers: the newest OPS_KEPT (at most twice that
+ * between trims), and on a device every one still pending for the server, however old. The
+ * console sends an op with every command, and an answer is ~400 bytes: kept for ever they
+ * outgrew the orders themselves (6-8 commands an order: ~3 KB against its 224 bytes) and every
+ * open read them all. A retry comes soon or from the sync client, which only resends pending
+ * operations; the server dedupes pushes in its own database. */
+#define OPS_KEPT 10000u
 
 /* Counters behind `metrics`, kept exact by adding each committed order's delta. */
 typedef struct {
@@ -146,6 +153,7 @@ struct pd_shop {
   size_t unread_notes;
   idmap ops;                     /* op id → applied_op */
   uint64_t next_op_seq;
+  uint64_t ops_floor;            /* no live operation below this seq (OPS_KEPT); not stored */
   PD_VEC(order *) by_seq;        /* seq → order (NULL at 0): the store's pages */
   PD_VEC(applied_op *) op_list;  /* op seq → applied_op */
   PD_VEC(uint8_t) dirty_orders;  /* one flag per order page changed since the last checkpoint */

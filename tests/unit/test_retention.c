@@ -6,7 +6,10 @@
  *    newest OUTBOX_KEPT, at most twice that; ids keep rising; what is kept survives a store's
  *    checkpoint and reopen as it was;
  *  - outbox.list {order_id}: every message of one order however far past the oldest 500 (the
- *    console's "notice queued", C7), and bad order_ids refused with nothing changed.
+ *    console's "notice queued", C7), and bad order_ids refused with nothing changed;
+ *  - applied operations: the newest OPS_KEPT answer a retry as they did; an older one is applied
+ *    again; on a device none still pending is forgotten, however old; a store keeps what is
+ *    kept across a checkpoint and a reopen.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "idmap.h"
 #include "packdesk.h"
 #include "shop.h"
 #include "tempdir.h"
@@ -150,7 +154,132 @@ static void retention_survives_reopen(void) {
   rm_rf(dir);
 }
 
+#define ACKS_AT_ONCE 1000 /* what sync.base takes in one request (sync_base.c) */
+#define PRODUCT_SET "{\"cmd\":\"product.set\",\"at\":1766000000000,\"op\":\"p-%d\",\"sku\":\"SKU-%d\"}"
+
+/* message.send under op `op`; returns how many messages the outbox holds after it. */
+static size_t send_message(pd_shop *s, const char *op) {
+  char req[256];
+  snprintf(req, sizeof req,
+           "{\"cmd\":\"message.send\",\"at\":%lld,\"op\":\"%s\",\"order_id\":\"R0\",\"text\":\"Thank you!\"}", T0 + 5, op);
+  cJSON *j = run(s, req);
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+  return s->outbox.len;
+}
+
+static void retention_ops(void) {
+  UNIT_TEST("retention: the newest OPS_KEPT operations answer a retry as they did, older ones are applied again");
+  pd_shop *s = pd_shop_new();
+  import(s, 0);
+  size_t before = s->outbox.len;
+  UNIT_CHECK_INT(send_message(s, "m-old"), before + 1);
+  UNIT_CHECK_INT(send_message(s, "m-old"), before + 1); /* a retry: the stored answer, no new message */
+  /* PRODUCT_SET has two %d: the same i for both. */
+  char fmt[256];
+  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
+  char req[256];
+  int bad = 0;
+  for (int i = 0; i < 2 * (int)OPS_KEPT; i++) {
+    snprintf(req, sizeof req, fmt, i, i);
+    char *r = pd_exec(s, req, strlen(req));
+    bad += !r || strncmp(r, "{\"ok\":true", 10) != 0;
+    pd_string_free(r);
+  }
+  UNIT_CHECK_INT(bad, 0);
+  UNIT_CHECK(s->ops.len <= 2 * OPS_KEPT && s->ops.len >= OPS_KEPT);
+  UNIT_CHECK(idmap_get(&s->ops, "m-old") == NULL); /* past the newest OPS_KEPT */
+  UNIT_CHECK_INT(send_message(s, "m-old"), before + 2); /* forgotten: applied again */
+  UNIT_CHECK_INT(send_message(s, "m-old"), before + 2); /* and now remembered again */
+  char newest[32];
+  snprintf(newest, sizeof newest, "p-%d", 2 * (int)OPS_KEPT - 1);
+  UNIT_CHECK(idmap_get(&s->ops, newest) != NULL);
+  for (uint64_t seq = 0; seq < s->op_list.len; seq++) /* what is listed is what is mapped */
+    if (s->op_list.items[seq] && idmap_get(&s->ops, s->op_list.items[seq]->op) != s->op_list.items[seq]) bad++;
+  UNIT_CHECK_INT(bad, 0);
+  pd_shop_free(s);
+}
+
+static void retention_ops_pending(void) {
+  UNIT_TEST("retention: on a device, no operation still pending for the server is forgotten");
+  pd_shop *s = pd_shop_new();
+  cJSON *j = run(s, "{\"cmd\":\"sync.pair\",\"at\":1766000000000,\"device_id\":\"dev-1\"}");
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+  int n = 2 * (int)OPS_KEPT + 5;
+  char fmt[256], req[256];
+  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
+  int bad = 0;
+  for (int i = 0; i < n; i++) {
+    snprintf(req, sizeof req, fmt, i, i);
+    char *r = pd_exec(s, req, strlen(req));
+    bad += !r || strncmp(r, "{\"ok\":true", 10) != 0;
+    pd_string_free(r);
+  }
+  UNIT_CHECK_INT(bad, 0);
+  UNIT_CHECK_INT(s->pending.len, n);
+  UNIT_CHECK_INT(s->ops.len, n); /* all pending: all kept */
+  /* The server acknowledges the first n - 3, ACKS_AT_ONCE at a time: those may go now, the
+   * last 3 stay pending. */
+  for (int from = 1; from <= n - 3; from += ACKS_AT_ONCE) {
+    size_t cap = (size_t)ACKS_AT_ONCE * 32 + 128, len = 0;
+    char *base = malloc(cap);
+    len += (size_t)snprintf(base + len, cap - len, "{\"cmd\":\"sync.base\",\"at\":1766000000001,\"acks\":[");
+    for (int i = from; i <= n - 3 && i < from + ACKS_AT_ONCE; i++)
+      len += (size_t)snprintf(base + len, cap - len, "%s{\"seq\":%d,\"ok\":true}", i > from ? "," : "", i);
+    snprintf(base + len, cap - len, "]}");
+    j = run(s, base);
+    UNIT_CHECK(ok(j));
+    cJSON_Delete(j);
+    free(base);
+  }
+  UNIT_CHECK_INT(s->pending.len, 3);
+  snprintf(req, sizeof req, fmt, n, n);
+  j = run(s, req); /* the next commit trims */
+  UNIT_CHECK(ok(j));
+  cJSON_Delete(j);
+  UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
+  for (size_t i = 0; i < s->pending.len; i++) UNIT_CHECK(idmap_get(&s->ops, s->pending.items[i].op) != NULL);
+  pd_shop_free(s);
+}
+
+static void retention_ops_reopen(void) {
+  UNIT_TEST("retention: a store keeps exactly the kept operations across a checkpoint and a reopen");
+  char tmpl[] = "/tmp/pdops-XXXXXX";
+  char *dir = mkdtemp(tmpl);
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st != NULL);
+  if (!st) {
+    rm_rf(dir);
+    return;
+  }
+  char fmt[256], req[256];
+  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
+  for (int i = 0; i < 2 * (int)OPS_KEPT + 1; i++) {
+    snprintf(req, sizeof req, fmt, i, i);
+    char *r = pd_store_exec(st, req, strlen(req));
+    pd_string_free(r);
+  }
+  UNIT_CHECK(pd_store_checkpoint(st) == 0);
+  size_t kept = pd_store_shop(st)->ops.len;
+  UNIT_CHECK_INT(kept, OPS_KEPT);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  if (st) {
+    pd_shop *s = pd_store_shop(st);
+    UNIT_CHECK_INT(s->ops.len, kept);
+    UNIT_CHECK(idmap_get(&s->ops, "p-0") == NULL && idmap_get(&s->ops, "p-20000") != NULL);
+    pd_store_close(st);
+  }
+  rm_rf(dir);
+}
+
 void suite_retention(void) {
+  retention_ops();
+  retention_ops_pending();
+  retention_ops_reopen();
   retention_bounds();
   retention_order_filter();
   retention_survives_reopen();
