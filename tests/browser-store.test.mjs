@@ -2,8 +2,11 @@
 // what a seller was told is saved survives a reload and a browser restart, a second tab follows
 // the writer without erasing its saves and takes over when it goes, and a failing IndexedDB
 // surfaces as a rejected `saved` and a 'save-failed' status instead of a hang. A save writes what
-// changed (never listing the mount or IndexedDB), a failed save's changes go with the next one,
-// and a store written by Emscripten's own IDBFS still loads.
+// changed (never listing the mount or IndexedDB; of a journal segment, its record with the
+// tail, and a 4 KiB block when one fills), a failed save's changes go with the next one (aborted,
+// timed out, or committed after its timeout), a browser killed mid-save leaves whole commands,
+// stores written by Emscripten's own IDBFS or saved in 64 KiB blocks still load, and saves one
+// after another are announced to other tabs once, after `saved`.
 // Each test runs in its own fresh profile (launchPersistentContext on a new --user-data-dir).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,6 +96,11 @@ async function assertShop(page, expected) {
   for (const [id, stage] of Object.entries(expected)) assert.equal(await stageOf(page, id), stage, `order ${id}`);
   const stats = await query(page, { cmd: 'stats', at: AT + HOUR });
   assert.equal(stats.result.orders, Object.values(expected).filter((s) => s !== 'NOT_FOUND').length);
+}
+
+// The stages of some orders only (assertShop counts the whole shop).
+async function assertStages(page, expected) {
+  for (const [id, stage] of Object.entries(expected)) assert.equal(await stageOf(page, id), stage, `order ${id}`);
 }
 
 async function reopen(page) {
@@ -191,7 +199,8 @@ test('store: a second tab follows read-only, never erases the writer, and takes 
 
 // Makes the page's next readwrite transactions fail: 'abort' aborts them (what a full disk
 // does); 'hang' hands back a transaction that never finishes (what 3.1.6's IDBFS turned an
-// abort into).
+// abort into); 'late' runs the real transaction, which commits, but its end never reaches the
+// store (a commit that comes after the timeout: the store cannot know whether it was written).
 function breakIndexedDb() {
   const real = IDBDatabase.prototype.transaction;
   IDBDatabase.prototype.transaction = function (stores, mode, options) {
@@ -200,6 +209,10 @@ function breakIndexedDb() {
       const tx = real.call(this, stores, mode, options);
       queueMicrotask(() => tx.abort());
       return tx;
+    }
+    if (window.failMode === 'late') {
+      const tx = real.call(this, stores, mode, options);
+      return { objectStore: (name) => tx.objectStore(name), abort() {}, set oncomplete(f) {}, set onabort(f) {} };
     }
     const request = () => ({});
     return { objectStore: () => ({ put: request, delete: request, get: request }), abort() {} };
@@ -411,7 +424,9 @@ test('store: a tab taking over whose load fails stays read-only with the error, 
 });
 
 // Flips one byte inside the first journal record, straight in IndexedDB (IDBFS's database is
-// named after the mount point), with later records after it: damage, not a torn tail.
+// named after the mount point), with later records after it: damage, not a torn tail. The
+// segment's first bytes are in its record (whole, or the tail of a segment under one block) or
+// in its first block.
 function damageJournal() {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open('/packdesk/default');
@@ -420,12 +435,18 @@ function damageJournal() {
       const tx = open.result.transaction(['FILE_DATA'], 'readwrite');
       const files = tx.objectStore('FILE_DATA');
       files.getAllKeys().onsuccess = (e) => {
-        const key = e.target.result.find((k) => /journal-\d+\.pdj$/.test(k));
-        files.get(key).onsuccess = (g) => {
+        const path = e.target.result.find((k) => /journal-\d+\.pdj$/.test(k));
+        files.get(path).onsuccess = (g) => {
           const entry = g.target.result;
-          entry.contents = entry.contents.slice();
-          entry.contents[40] ^= 0x20; // in the first record's payload (its header is 20 bytes)
-          files.put(entry, key);
+          const field = entry.contents ? 'contents' : entry.blocks ? null : 'tail';
+          const key = field ? path : `${path}\u0000000000`; // block 0
+          const flip = (record, name) => {
+            record[name] = record[name].slice();
+            record[name][40] ^= 0x20; // in the first record's payload (its header is 20 bytes)
+            files.put(record, key);
+          };
+          if (field) flip(entry, field);
+          else files.get(key).onsuccess = (b) => flip(b.target.result, 'contents');
         };
       };
       tx.oncomplete = () => {
@@ -479,7 +500,7 @@ function logIndexedDb() {
   };
   const { put, delete: del, getAll, getAllKeys, openCursor, openKeyCursor } = IDBObjectStore.prototype;
   IDBObjectStore.prototype.put = function (value, key) {
-    if (this.transaction.log) this.transaction.log.puts[key] = value.contents?.byteLength ?? 0;
+    if (this.transaction.log) this.transaction.log.puts[key] = (value.contents ?? value.tail)?.byteLength ?? 0;
     return put.call(this, value, key);
   };
   IDBObjectStore.prototype.delete = function (key) {
@@ -498,7 +519,7 @@ function logIndexedDb() {
   }
 }
 
-test('store: a save writes what changed (a journal block, no listing), and after a failed save the next writes what it did not', async (t) => {
+test('store: a save writes what changed (the segment\'s record with its tail, a block when one fills, no listing), and after a failed save the next writes what it did not', async (t) => {
   const context = await launch(t, await profile(t));
   const page = await openPage(context, { syncTimeoutMs: 3000 });
   await page.evaluate(logIndexedDb);
@@ -507,18 +528,31 @@ test('store: a save writes what changed (a journal block, no listing), and after
   const txs = async () => page.evaluate(() => window.txLog.splice(0));
   await txs();
 
-  // One command on a shop with a 130 KiB journal segment: its last block and its record, nothing
-  // listed, nothing else written.
+  // Commands one at a time on a shop with a 130 KiB journal segment: each save is one
+  // transaction that puts the segment's record, with its tail (under one 4 KiB block), and the
+  // block that filled when one did (every 30-odd commands here); nothing listed, nothing else.
   const listed = await page.evaluate(() => window.listings);
-  assert.deepEqual((await apply(page, [checkLine('A2')])).saved, ['ok']);
-  const [small] = await txs();
-  const keys = Object.keys(small.puts).map((k) => k.replace('/packdesk/default/', '')).sort();
-  assert.equal(keys.length, 2, JSON.stringify(keys));
-  assert.match(keys[0], /^journal-\d+\.pdj$/);
-  assert.match(keys[1], /^journal-\d+\.pdj\0\d{6}$/);
-  assert.ok(small.puts[`/packdesk/default/${keys[1]}`] <= 64 * 1024, 'one block of the segment, not all of it');
-  assert.deepEqual(small.dels, []);
+  const dir = '/packdesk/default/';
+  let recordOnly = 0;
+  for (let i = 100; i < 180; i++) {
+    assert.deepEqual((await apply(page, [checkLine(`B${i}`)])).saved, ['ok']);
+    const all = await txs();
+    assert.equal(all.length, 1, 'one transaction a save');
+    const [{ puts, dels }] = all;
+    const keys = Object.keys(puts).map((k) => k.replace(dir, '')).sort();
+    const [record, ...blocks] = keys;
+    assert.match(record, /^journal-\d+\.pdj$/, JSON.stringify(keys));
+    assert.ok(puts[dir + record] < 4096, `the tail, under one block: ${puts[dir + record]} bytes`);
+    assert.ok(blocks.length <= 1, JSON.stringify(keys));
+    for (const block of blocks) {
+      assert.ok(block.startsWith(`${record}\0`) && puts[dir + block] === 4096, `a block that filled: ${JSON.stringify(block)} ${puts[dir + block]}`);
+    }
+    if (!blocks.length) recordOnly++;
+    assert.deepEqual(dels, []);
+  }
+  assert.ok(recordOnly >= 70 && recordOnly < 80, `${recordOnly} of 80 saves put the record alone, the others a block too`);
   assert.equal(await page.evaluate(() => window.listings), listed, 'a save lists neither the mount nor IndexedDB');
+  assertSegments(await page.evaluate(segments));
 
   // A burst that crosses a checkpoint (new pages, shop, manifest; the old segment deleted) fails.
   await page.evaluate(() => (window.failMode = 'abort'));
@@ -551,6 +585,91 @@ test('store: a save writes what changed (a journal block, no listing), and after
   assert.equal(b0.result.lines[0].check, 'ok');
   assert.deepEqual(page.errors, []);
 });
+
+// How IndexedDB holds each journal segment: its record's fields (sizes of `contents`/`tail`,
+// not the bytes) and its blocks as [number, bytes], from the keys themselves.
+function segments() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('/packdesk/default');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['FILE_DATA']);
+      const files = tx.objectStore('FILE_DATA');
+      const out = {};
+      files.getAllKeys().onsuccess = (e) => {
+        for (const key of e.target.result) {
+          const m = /(journal-\d+\.pdj)(?:\0(\d{6}))?$/.exec(key);
+          if (!m) continue;
+          const seg = (out[m[1]] ??= { blockList: [] });
+          files.get(key).onsuccess = (g) => {
+            const v = g.target.result;
+            if (m[2] !== undefined) seg.blockList.push([Number(m[2]), v.contents.byteLength]);
+            else Object.assign(seg, { size: v.size, blockSize: v.blockSize, blocks: v.blocks, tail: v.tail?.byteLength, contents: v.contents?.byteLength });
+          };
+        }
+      };
+      tx.oncomplete = () => {
+        open.result.close();
+        resolve(out);
+      };
+      tx.onabort = () => reject(tx.error);
+    };
+  });
+}
+
+// Every segment in 4 KiB blocks, whole: blocks 0..n-1 of 4096 bytes, nothing after them, and the
+// rest of the file in the record's tail.
+function assertSegments(all) {
+  assert.ok(Object.keys(all).length > 0, 'a journal segment');
+  for (const [name, seg] of Object.entries(all)) {
+    const what = `${name}: ${JSON.stringify(seg)}`;
+    assert.equal(seg.blockSize, 4096, what);
+    assert.equal(seg.contents, undefined, what);
+    assert.deepEqual(seg.blockList.sort((a, b) => a[0] - b[0]), Array.from({ length: seg.blocks }, (_, i) => [i, 4096]), what);
+    assert.ok(seg.tail < 4096 && seg.blocks * 4096 + seg.tail === seg.size, what);
+  }
+}
+
+// Rewrites every journal segment the way the store kept it before 4 KiB blocks: one record up
+// to 64 KiB; past that, blocks of 64 KiB (the last one partial) and a record without a tail.
+function toLegacyLayout() {
+  const OLD = 64 * 1024;
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('/packdesk/default');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['FILE_DATA'], 'readwrite');
+      const files = tx.objectStore('FILE_DATA');
+      const done = [];
+      files.getAllKeys().onsuccess = (e) => {
+        for (const path of e.target.result.filter((k) => /journal-\d+\.pdj$/.test(k))) {
+          const range = IDBKeyRange.bound(`${path}\0`, `${path}\u0001`, false, true);
+          files.get(path).onsuccess = (g) => {
+            const { timestamp, mode, size, tail } = g.target.result;
+            files.getAll(range).onsuccess = (b) => { // the blocks, in key order
+              const bytes = new Uint8Array(size);
+              let at = 0;
+              for (const part of [...b.target.result.map((r) => r.contents), tail]) {
+                bytes.set(part, at);
+                at += part.byteLength;
+              }
+              files.delete(range);
+              const blocks = Math.ceil(size / OLD);
+              for (let i = 0; i < blocks; i++) files.put({ contents: bytes.slice(i * OLD, (i + 1) * OLD) }, `${path}\0${String(i).padStart(6, '0')}`);
+              files.put({ timestamp, mode, size, blockSize: OLD, blocks }, path);
+              done.push({ path, size, blocks });
+            };
+          };
+        }
+      };
+      tx.oncomplete = () => {
+        open.result.close();
+        resolve(done);
+      };
+      tx.onabort = () => reject(tx.error);
+    };
+  });
+}
 
 // Writes a store the way the code before this change did: Emscripten's own IDBFS and syncfs,
 // one record per file whatever its size (a second module, its reconcile untouched).
@@ -631,4 +750,163 @@ test('store: a store written by Emscripten\'s IDBFS (one record a file) loads, a
   const a2 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
   assert.equal(a2.result.lines[0].check, 'ok');
   assert.deepEqual(page.errors, []);
+});
+
+test('store: a store saved in 64 KiB blocks (before) loads intact, and its segment is saved in 4 KiB blocks from its next change on', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context);
+  assert.ok((await apply(page, [...SHOP, ...imports(500)])).saved.every((s) => s === 'ok')); // ~170 KiB
+  await page.evaluate(() => window.store.close());
+  const [legacy, ...more] = await page.evaluate(toLegacyLayout);
+  assert.deepEqual(more, []);
+  const full = Math.floor(legacy.size / 65536);
+  assert.ok(full >= 2 && legacy.blocks === full + 1, JSON.stringify(legacy)); // full blocks, and a partial one
+  const before = Object.values(await page.evaluate(segments))[0];
+  assert.deepEqual(before.blockList, [...Array.from({ length: full }, (_, i) => [i, 65536]), [full, legacy.size - full * 65536]]);
+  assert.equal(before.tail, undefined);
+
+  await reopen(page);
+  assert.equal(page.opened.isWriter, true);
+  assert.equal(page.opened.report.damaged, false);
+  assert.equal(page.opened.report.orders, 502);
+  await assertStages(page, { A1: 'confirmed', A2: 'awaiting_confirmation', B0: 'awaiting_confirmation', B499: 'awaiting_confirmation' });
+
+  // Its next change rewrites it whole in 4 KiB blocks (no 64 KiB block left behind) ...
+  assert.deepEqual((await apply(page, [checkLine('A2')])).saved, ['ok']);
+  const rewritten = await page.evaluate(segments);
+  assertSegments(rewritten);
+  assert.ok(Object.values(rewritten)[0].size > legacy.size);
+  // ... and the saves after it are appends again, and all of it loads.
+  for (let i = 500; i < 510; i++) assert.deepEqual((await apply(page, [importOrder(`B${i}`, 'SKU-1')])).saved, ['ok']);
+  assertSegments(await page.evaluate(segments));
+  await reopen(page);
+  assert.equal(page.opened.report.orders, 512);
+  await assertStages(page, { A1: 'confirmed', A2: 'awaiting_confirmation', B0: 'awaiting_confirmation', B509: 'awaiting_confirmation', B510: 'NOT_FOUND' });
+  const a2 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
+  assert.equal(a2.result.lines[0].check, 'ok');
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: saves in 4 KiB blocks that fail (aborted, timed out, committed after the timeout) lose nothing', async (t) => {
+  const context = await launch(t, await profile(t));
+  const page = await openPage(context, { syncTimeoutMs: 3000 });
+  await page.evaluate(breakIndexedDb);
+  assert.ok((await apply(page, [...SHOP, ...imports(20)])).saved.every((s) => s === 'ok')); // ~8 KiB
+  const [[first, start]] = Object.entries(await page.evaluate(segments));
+  assert.ok(start.blocks >= 1, JSON.stringify(start));
+
+  // One command at a time, each save aborted: the journal grows by ~10 KiB, blocks unsaved.
+  await page.evaluate(() => (window.failMode = 'abort'));
+  for (let i = 20; i < 50; i++) assert.deepEqual((await apply(page, [importOrder(`B${i}`, 'SKU-1')])).saved, ['SYNC_ABORTED']);
+  assert.deepEqual(Object.values(await page.evaluate(segments)), [start], 'an aborted save wrote nothing');
+  // Saves that time out while their transaction commits after all: IndexedDB has them, the
+  // store cannot know, and writes those files whole the next time.
+  await page.evaluate(() => (window.failMode = 'late'));
+  for (let i = 50; i < 52; i++) assert.deepEqual((await apply(page, [importOrder(`B${i}`, 'SKU-1')])).saved, ['SYNC_TIMEOUT']);
+  await page.evaluate(() => (window.failMode = 'hang'));
+  assert.deepEqual((await apply(page, [checkLine('A2')])).saved, ['SYNC_TIMEOUT']);
+  // A late commit that started a new segment in blocks (a checkpoint: the burst fills the
+  // first), then an aborted save that would delete it (the next checkpoint): the next good save
+  // deletes its blocks too, though the store never saw them committed.
+  await page.evaluate(() => (window.failMode = 'late'));
+  assert.ok((await apply(page, imports(800, 100))).saved.every((s) => s === 'SYNC_TIMEOUT'));
+  const late = await page.evaluate(segments);
+  assert.ok(!(first in late) && Object.values(late).every((seg) => seg.blocks >= 1), JSON.stringify(late));
+  await page.evaluate(() => (window.failMode = 'abort'));
+  const aborted = await apply(page, imports(800, 900));
+  assert.deepEqual([...new Set(aborted.saved)], ['SYNC_ABORTED']);
+
+  await page.evaluate(() => (window.failMode = null));
+  assert.deepEqual((await apply(page, [importOrder('B52', 'SKU-1')])).saved, ['ok']);
+  const after = await page.evaluate(segments);
+  assertSegments(after); // no block of a segment that is gone
+  assert.ok(Object.keys(late).every((name) => !(name in after)), JSON.stringify(Object.keys(after)));
+  await reopen(page);
+  assert.equal(page.opened.report.orders, 1655);
+  assert.equal(page.opened.report.tornBytes, 0);
+  await assertStages(page, { A1: 'confirmed', A2: 'awaiting_confirmation', B0: 'awaiting_confirmation', B49: 'awaiting_confirmation',
+    B52: 'awaiting_confirmation', B53: 'NOT_FOUND', B100: 'awaiting_confirmation', B899: 'awaiting_confirmation',
+    B900: 'awaiting_confirmation', B1699: 'awaiting_confirmation' });
+  const a2 = await query(page, { cmd: 'order.get', at: AT + HOUR, order_id: 'A2' });
+  assert.equal(a2.result.lines[0].check, 'ok');
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: killing the browser while it saves command after command leaves every saved command, and a whole journal', async (t) => {
+  const dir = await profile(t);
+  let context = await launch(t, dir);
+  let page = await openPage(context);
+  const pid = browserPid(dir);
+  assert.ok((await apply(page, [...SHOP, ...imports(20)])).saved.every((s) => s === 'ok'));
+  // Each command waits for the previous one's `saved`: window.savedUpTo is the last one told saved.
+  await page.evaluate((requests) => {
+    window.savedUpTo = 19;
+    (async () => {
+      for (const [i, r] of requests.entries()) {
+        await window.store.exec(r).saved;
+        window.savedUpTo = 20 + i;
+      }
+    })();
+  }, imports(600, 20));
+  await page.waitForFunction(() => window.savedUpTo >= 60, null, { timeout: 20000 });
+  const told = await page.evaluate(() => window.savedUpTo);
+  process.kill(pid, 'SIGKILL');
+  await context.close().catch(() => {});
+
+  context = await launch(t, dir);
+  page = await openPage(context);
+  const { report } = page.opened;
+  assert.equal(page.opened.isWriter, true);
+  assert.equal(report.damaged, false);
+  assert.equal(report.tornBytes, 0, 'a save stores whole commands');
+  const last = report.orders - 3; // A1, A2, B0..B<last>
+  assert.ok(last >= told && last < 620, `told saved up to B${told}, found up to B${last}`);
+  await assertStages(page, { A1: 'confirmed', A2: 'awaiting_confirmation', B0: 'awaiting_confirmation', [`B${told}`]: 'awaiting_confirmation',
+    [`B${last}`]: 'awaiting_confirmation', [`B${last + 1}`]: 'NOT_FOUND' });
+  assertSegments(await page.evaluate(segments));
+  assert.deepEqual(page.errors, []);
+});
+
+test('store: saves one after another are announced once a task after `saved`, at most every 100 ms, and the last is always told', async (t) => {
+  const context = await launch(t, await profile(t));
+  const writer = await context.newPage();
+  writer.errors = [];
+  writer.on('pageerror', (e) => writer.errors.push(e.message));
+  await writer.clock.install();
+  await writer.goto(`${server.origin}/tests/browser/store.html`);
+  await writer.waitForFunction(() => window.pageReady);
+  writer.opened = await writer.evaluate(() => window.openTestStore());
+  const follower = await openPage(context);
+  assert.equal(writer.opened.isWriter, true);
+  assert.equal(follower.opened.isWriter, false);
+  // What the follower hears on the writer's channel.
+  await follower.evaluate(() => {
+    window.heard = 0;
+    window.ear = new BroadcastChannel('packdesk:default');
+    window.ear.onmessage = (e) => e.data?.type === 'saved' && window.heard++;
+  });
+  const ordersOf = (page) => page.evaluate(() => window.query({ cmd: 'stats', at: 1 }).result.orders);
+  const frozenAt = await writer.evaluate(() => Date.now());
+  await writer.clock.pauseAt(frozenAt + 1000); // from here on, a timer of the writer runs only when the test says
+
+  // 20 commands, each saved before the next: no message while they run ...
+  for (const r of [...SHOP, ...imports(16)]) assert.deepEqual((await apply(writer, [r])).saved, ['ok']);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // (a message posted would be there by now)
+  assert.equal(await follower.evaluate(() => window.heard), 0);
+  assert.equal(await ordersOf(follower), 0);
+  // ... one, when the writer's next task runs; the follower reloads and has all 20.
+  await writer.clock.runFor(1);
+  await follower.waitForFunction(() => window.heard === 1);
+  await follower.waitForFunction(() => window.query({ cmd: 'stats', at: 1 }).result.orders === 18, null, { timeout: 5000 });
+
+  // Saves within 100 ms of that message: theirs goes 100 ms after it, one for all.
+  for (const r of imports(5, 16)) assert.deepEqual((await apply(writer, [r])).saved, ['ok']);
+  await writer.clock.runFor(98);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await follower.evaluate(() => window.heard), 1);
+  await writer.clock.runFor(1);
+  await follower.waitForFunction(() => window.heard === 2);
+  await follower.waitForFunction(() => window.query({ cmd: 'stats', at: 1 }).result.orders === 23, null, { timeout: 5000 });
+  await assertStages(follower, { A1: 'confirmed', B20: 'awaiting_confirmation' });
+  assert.deepEqual([...writer.errors, ...follower.errors], []);
 });

@@ -19,7 +19,7 @@ test('console follower: a second tab shows the writer\'s saves at once, without 
   await follower.goto(`${origin()}/#stage=awaiting_confirmation&order=DEMO-13`);
   await ready(follower);
   const frozenAt = await follower.evaluate(() => Date.now());
-  await follower.clock.pauseAt(frozenAt + 1000); // from here on no timer of the follower fires
+  await follower.clock.pauseAt(frozenAt + 1000); // from here on timers fire only when the test runs the clock
   assert.equal(await follower.locator('#save').getAttribute('data-state'), 'read-only', 'the second tab follows');
   assert.equal(await writer.locator('#save').getAttribute('data-state') !== 'read-only', true, 'the first tab writes');
   await expectStage(follower, 'awaiting_confirmation', 'the follower shows DEMO-13');
@@ -33,6 +33,10 @@ test('console follower: a second tab shows the writer\'s saves at once, without 
   await writer.click('[data-key="confirm"]');
   await expectStage(writer, 'confirmed', 'confirmed in the writer');
   await writer.evaluate(() => window.packdeskConsole.saved());
+  // Saves announced less than 100 ms apart go as one message once 100 ms have passed
+  // (wasm/packdesk-store.mjs): the clock, paused for the whole context, moves those 100 ms only,
+  // far less than the follower's one-minute tick.
+  await follower.clock.runFor(100);
 
   // The follower repaints from the reloaded store: the open order, the tab counts, the list.
   await follower.waitForFunction(() => document.getElementById('detail-stage')?.dataset.stage === 'confirmed', null, { timeout: 10000 });
@@ -40,11 +44,12 @@ test('console follower: a second tab shows the writer\'s saves at once, without 
   assert.equal(await tabCount(follower, 'confirmed'), 5);
   assert.equal(await follower.locator('#orders [data-order-id="DEMO-13"]').count(), 0, 'it left the New list');
   assert.ok((await follower.locator('#timeline li').evaluateAll((li) => li.map((x) => x.dataset.event))).includes('confirmed'));
-  assert.equal(await follower.evaluate(() => Date.now()), frozenAt + 1000, 'the follower\'s clock never moved: no tick ran');
+  assert.equal(await follower.evaluate(() => Date.now()), frozenAt + 1000 + 100, 'the clock moved only the 100 ms run: no tick ran');
 
-  // A second save shows too (each announcement, not only the first).
+  // A second save shows too (each announcement, not only the first); again the clock runs 100 ms.
   await writer.evaluate(() => window.packdeskConsole.command('order.cancel', { order_id: 'DEMO-10', reason: 'buyer asked by phone' }));
   await writer.evaluate(() => window.packdeskConsole.saved());
+  await follower.clock.runFor(100);
   await follower.waitForFunction((n) => document.getElementById('tab-cancelled')?.dataset.count === String(n), cancelled + 1, { timeout: 10000 });
   assert.equal(await tabCount(follower, 'awaiting_confirmation'), before - 2);
   // The follower still cannot write: its commands are the core's STORAGE refusals.
