@@ -11,7 +11,7 @@ import { initialLanguage, language, LANGUAGES, onLanguage, setLanguage, t, word 
 import { Shop } from './shop.mjs';
 import { beep } from './sound.mjs';
 import { StatusBar } from './status.mjs';
-import { findLink, startConsoleSync, storeNameFor } from './sync-ui.mjs';
+import { startConsoleSync, startLink, storeNameFor } from './sync-ui.mjs';
 import { createBatch } from './views/batch.mjs';
 import { markConflicts } from './views/conflicts.mjs';
 import { renderMetrics } from './views/metrics.mjs';
@@ -40,6 +40,7 @@ let shop = null;
 let status = null;
 let batch = null; // views/batch.mjs: the selection, its bar and results
 let consoleSync = null; // sync-ui.mjs's, when paired: the order's refused marketplace calls
+let link = null; // the pairing the console syncs with (sync-link.mjs), null standalone
 
 // --- the hash: what is on screen ---
 
@@ -146,11 +147,23 @@ function mountShopParts() {
   $('lang').closest('label').before(bell);
   document.querySelector('header.bar').after(panel);
   $('tabs').after(h('section', { id: 'metrics', class: 'metrics' }));
-  batch = createBatch({
+  mountBatch();
+}
+
+// The batch bar, new: its selection names orders of the shop it was made on (a switch of store
+// starts another, whose orders may carry the same ids).
+function mountBatch() {
+  const next = createBatch({
     query: (cmd, args) => shop.query(cmd, args), command: (cmd, args) => shop.command(cmd, args),
     refusal, now: () => shop.now(), refresh: () => refresh(), openOrder: (id) => go({ order: id }),
   });
-  $('list-info').after(batch.bar, batch.results);
+  if (batch) {
+    batch.bar.replaceWith(next.bar);
+    batch.results.replaceWith(next.results);
+  } else {
+    $('list-info').after(next.bar, next.results);
+  }
+  batch = next;
 }
 
 function toggleBell() {
@@ -226,7 +239,7 @@ function run(order, cmd, args = {}) {
 
 /** Whether the core queued a cancellation notice to this order's buyer (C7), as its outbox says. */
 function noticeQueued(orderId) {
-  const r = shop.query('outbox.list');
+  const r = shop.query('outbox.list', { order_id: orderId });
   return r.ok && r.result.items.some((m) => m.order_id === orderId && m.kind === 'cancellation_notice');
 }
 
@@ -265,8 +278,6 @@ function wire() {
   });
   $('more').addEventListener('click', moreOrders);
   $('sort').addEventListener('change', (e) => go({ sort: e.target.value }));
-  // A follower tab shows the writer's save as soon as it has reloaded it, not at the next tick.
-  shop.store.addEventListener('reloaded', () => refresh({ keepInputs: true }));
   addEventListener('hashchange', () => {
     const before = state.orderId;
     readHash();
@@ -290,23 +301,72 @@ function wire() {
   }, TICK_MS);
 }
 
+// Opens the store of `pairing` (sync-ui.mjs's storeNameFor). The bar shows a store's statuses
+// while it is the console's: a switch opens the next store before it leaves the one on screen,
+// and last() is then the status to show.
+async function openShopStore(pairing) {
+  let store = null;
+  let last = null;
+  const onStatus = (detail) => {
+    last = detail;
+    if (!shop || shop.store === store) status.store(detail);
+  };
+  store = await openStore({ name: storeNameFor(pairing), baseUrl: CORE, onStatus });
+  // A follower tab shows the writer's save as soon as it has reloaded it, not at the next tick.
+  store.addEventListener('reloaded', () => shop?.store === store && refresh({ keepInputs: true }));
+  return { store, last: () => last };
+}
+
+// A standalone console whose server pairs it now (startLink's check in the background found a
+// sync server that had answered "no sync" at the last start) becomes that shop's device, as a
+// start with that answer would have made it; the standalone store is left as it is (the two
+// never mix). The shop's store is opened first, so a failure leaves the seller on the shop on
+// screen; then the standalone one is closed: close() saves what this tab had not saved yet and
+// gives its Web Lock to the next tab in line (which then follows the shop's store too, once its
+// own check has found the pairing this one kept).
+async function switchTo(next) {
+  if (link) return;
+  let opened;
+  try {
+    opened = await openShopStore(next);
+  } catch (err) {
+    $('loading').textContent = t('load.failed', { message: err.message });
+    return;
+  }
+  const before = shop.store;
+  link = next;
+  shop = new Shop(opened.store);
+  state.list = [];
+  state.message = state.feedback = state.label = null;
+  mountBatch();
+  if (opened.last()) status.store(opened.last());
+  consoleSync = startConsoleSync({ link, store: opened.store, shop, anchor: $('save'), refresh });
+  refresh();
+  await before.close().catch(() => {}); // a failed last save was shown as 'save failed'
+}
+
 async function main() {
+  performance.mark('packdesk:main');
   let stored = null;
   try {
     stored = localStorage.getItem('packdesk.lang');
   } catch { /* no storage: the browser's language */ }
   setLanguage(initialLanguage(stored, navigator.languages ?? []));
-  staticText();
   status = new StatusBar({ net: $('net'), save: $('save'), retry: $('save-retry'), onRetry: () => shop?.store.flush().catch(() => {}) });
-  status.render();
-  $('loading').textContent = t('load.opening');
   // With a sync server, the console is a device of its shop and opens that shop's store, which
-  // the server fills (sync-ui.mjs); without one, the standalone store, seeded with the demo.
-  performance.mark('packdesk:main');
-  const { link } = await findLink();
-  performance.mark('packdesk:link');
-  const store = await openStore({ name: storeNameFor(link), baseUrl: CORE, onStatus: (detail) => status.store(detail) });
+  // the server fills (sync-ui.mjs); without one, the standalone store, seeded with the demo. A
+  // kept pairing, or a "no sync" this server gave at the last start, opens a store at once
+  // (startLink; the latter is asked again once the list is on screen, below: switchTo); only a
+  // first start waits for the answer. The page's text is written while the store opens.
+  const opening = startLink().then(async (start) => {
+    performance.mark('packdesk:link');
+    return { start, ...(await openShopStore(start.link)) };
+  });
+  staticText();
+  $('loading').textContent = t('load.opening');
+  const { start, store } = await opening;
   performance.mark('packdesk:store');
+  link = start.link;
   shop = new Shop(store);
   const stats = shop.query('stats');
   if (!link && stats.ok && stats.result.orders === 0 && store.isWriter) {
@@ -326,16 +386,21 @@ async function main() {
   wire();
   refresh();
   performance.mark('packdesk:first-list'); // bench/console.mjs reads these marks
-  const sync = link ? startConsoleSync({ link, store, shop, anchor: $('save'), refresh }) : null;
-  consoleSync = sync;
+  consoleSync = link ? startConsoleSync({ link, store, shop, anchor: $('save'), refresh }) : null;
   // For tests and tools: saved() resolves once everything changed so far is in IndexedDB;
   // command(request) sends one command through the same store and repaints (as a marketplace
   // sync would import an order); the answer is the core's. query(cmd, args) asks the core
-  // (`at` may be given); sync, when paired: {status(), sync()} (sync-ui.mjs), else null.
+  // (`at` may be given); sync, when paired: {status(), sync()} (sync-ui.mjs), else null;
+  // storeName: the store on screen ('default' standalone, 'shop-<id>' paired).
   window.packdeskConsole = {
-    sync,
+    get sync() {
+      return consoleSync;
+    },
+    get storeName() {
+      return storeNameFor(link);
+    },
     query: (cmd, args = {}) => shop.query(cmd, args),
-    saved: () => store.flush(),
+    saved: () => shop.store.flush(),
     command: (cmd, args = {}) => {
       const r = shop.command(cmd, args);
       refresh();
@@ -343,6 +408,7 @@ async function main() {
     },
   };
   document.body.dataset.ready = 'true';
+  start.recheck?.().then((found) => found.link && switchTo(found.link)).catch(() => {});
 }
 
 main().catch((err) => {

@@ -3,6 +3,8 @@
 //
 //   findLink({server, shop})  the device's pairing {server, shop_id, device_id, token}: the one
 //                             this page kept, else GET <server>/api/local-pairing once
+//   startLink({server, shop}) findLink for a start (the console's): a "no sync here" is
+//                             remembered, so the next start need not wait for it (recheck())
 //   connect({store, link})    pairs the store's core as that device (sync.pair, writer tab only)
 //                             and runs the device loop: at once, on `online`, every 30 s, soon
 //                             after a local command (changed()), and when this tab becomes the
@@ -95,6 +97,58 @@ export async function findLink({ server = '', shop = null, fetch: fetchFn = glob
   };
   const locks = globalThis.navigator?.locks;
   return locks ? locks.request(`packdesk:pairing ${key}`, ask) : ask();
+}
+
+/** The localStorage key of the remembered "no sync here" (NO_SYNC) of server for shop (startLink). */
+export const noSyncKey = (server, shop) => `packdesk.nosync ${server || 'self'} ${shop ?? '*'}`;
+
+// Only what learn() wrote counts: anything else there (another version's value, a hand edit)
+// is no answer, so the start asks and waits as a first one does.
+function remembersNoSync(storage, key) {
+  try {
+    return Number.isFinite(JSON.parse(storage?.getItem(key) ?? 'null')?.at);
+  } catch {
+    return false;
+  }
+}
+
+// What the answer teaches the next start: a link forgets "no sync", a NO_SYNC is remembered; the
+// other answers (OFFLINE, PAIRING_FAILED: a server that may well sync once it answers) change
+// nothing, so they neither make a start wait nor hide a server that answered "no" before.
+function learn(storage, key, found) {
+  try {
+    if (found.link) storage?.removeItem?.(key);
+    else if (found.why?.code === 'NO_SYNC') storage?.setItem(key, JSON.stringify({ at: Date.now() }));
+  } catch { /* storage refused: the next start asks and waits again */ }
+}
+
+/**
+ * findLink for a page that must not wait on the pairing check when it need not (issue 4): a
+ * standalone console would otherwise wait for GET /api/local-pairing at every start, for a
+ * "no" it already had. Resolves {link, why?, recheck}:
+ * - a kept link: {link, recheck: null}, nothing asked (as findLink);
+ * - this server answered NO_SYNC before (remembered in localStorage under noSyncKey): at once
+ *   {link: null, why: {code: 'NO_SYNC'}, recheck}; recheck() asks again (the page calls it once
+ *   it is on screen, so the check does not compete with its start) and resolves to findLink's
+ *   answer: {link} when a sync server came since;
+ * - else the check, awaited: {link} or {link: null, why}, recheck null.
+ * What the check answers is remembered for the next start as `learn` says.
+ */
+export async function startLink({ server = '', shop = null, fetch: fetchFn, storage } = {}) {
+  const store = storageOf(storage);
+  const kept = readLink(store, linkKey(server, shop));
+  if (kept) return { link: { ...kept, server }, recheck: null };
+  const key = noSyncKey(server, shop);
+  const check = async () => {
+    const found = await findLink({ server, shop, storage: store, ...(fetchFn ? { fetch: fetchFn } : {}) });
+    learn(store, key, found);
+    return found;
+  };
+  if (remembersNoSync(store, key)) {
+    const where = server || globalThis.location?.origin;
+    return { link: null, why: coded('NO_SYNC', `${where} had no sync at the last start`), recheck: check };
+  }
+  return { ...(await check()), recheck: null };
 }
 
 function keepLink(storage, key, link) {

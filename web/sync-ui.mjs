@@ -5,7 +5,10 @@
 // pull (the server's shop, not the local demo). Without a sync API (a 204 or 404 there, or no
 // network on a first visit) the console stays what it was: the standalone store `default`,
 // seeded with the demo shop. The two never mix: a standalone shop's orders are not pushed to a
-// server that never had them.
+// server that never had them. A "no sync here" is remembered (sync-link.mjs's startLink), so a
+// standalone console's next start opens its store at once instead of waiting for the check
+// (issue 4); it asks again once its list is on screen, and a server that pairs it by then makes
+// it that shop's device in place (app.mjs's switchTo).
 //
 // While paired: the device loop (web/sync-client.mjs) runs in the writer tab, at start, on
 // `online`, every 30 s and shortly after each local command; its state is in the status bar
@@ -18,12 +21,12 @@
 // new device, the operations that were waiting kept and pushed under it.
 import { h } from './dom.mjs';
 import { onLanguage } from './i18n.mjs';
-import { connect, findLink, pairAgain } from './sync-link.mjs';
+import { connect, findLink, pairAgain, startLink } from './sync-link.mjs';
 import { createMarketplaceCalls } from './views/marketplace-calls.mjs';
 import { LOST_DEVICE, paintPairAgain } from './views/pair-again.mjs';
 import { paintSyncStatus } from './views/sync-status.mjs';
 
-export { findLink };
+export { findLink, startLink };
 
 /** The store the console opens: `shop-<shop_id>` for a paired console, `default` standalone. */
 export const storeNameFor = (link) => (link ? `shop-${link.shop_id}` : 'default');
