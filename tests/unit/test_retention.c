@@ -61,6 +61,32 @@ static int item_count(cJSON *list) {
   return cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(list, "result"), "items"));
 }
 
+#define ACKS_AT_ONCE 1000 /* what sync.base takes in one request (sync_base.c) */
+#define PRODUCT_SET "{\"cmd\":\"product.set\",\"at\":1766000000000,\"op\":\"p-%d\",\"sku\":\"SKU-%d\"}"
+
+/* product.set with ops p-<from>.. p-<to - 1>, each through pd_exec; each must be ok. */
+static void set_products(pd_shop *s, int from, int to) {
+  char req[256];
+  int bad = 0;
+  for (int i = from; i < to; i++) {
+    snprintf(req, sizeof req, PRODUCT_SET, i, i);
+    char *r = pd_exec(s, req, strlen(req));
+    bad += !r || strncmp(r, "{\"ok\":true", 10) != 0;
+    pd_string_free(r);
+  }
+  UNIT_CHECK_INT(bad, 0);
+}
+
+/* A new store in a new directory made from tmpl (mkdtemp), or NULL (the directory removed). */
+static pd_store *fresh_store(char *tmpl, char **dir) {
+  pd_store_report rep;
+  *dir = mkdtemp(tmpl);
+  pd_store *st = *dir ? pd_store_open(*dir, 0, &rep) : NULL;
+  UNIT_CHECK(st != NULL);
+  if (!st && *dir) rm_rf(*dir);
+  return st;
+}
+
 static void retention_bounds(void) {
   UNIT_TEST("retention: outbox and notifications keep the newest, bounded, with exact counts");
   pd_shop *s = pd_shop_new();
@@ -128,15 +154,10 @@ static void retention_order_filter(void) {
 
 static void retention_survives_reopen(void) {
   UNIT_TEST("retention: a trimmed outbox is stored and reopened as it was");
-  char tmpl[] = "/tmp/pdret-XXXXXX";
-  char *dir = mkdtemp(tmpl);
+  char tmpl[] = "/tmp/pdret-XXXXXX", *dir;
   pd_store_report rep;
-  pd_store *st = pd_store_open(dir, 0, &rep);
-  UNIT_CHECK(st != NULL);
-  if (!st) {
-    rm_rf(dir);
-    return;
-  }
+  pd_store *st = fresh_store(tmpl, &dir);
+  if (!st) return;
   for (int i = 0; i < 2 * (int)OUTBOX_KEPT + 10; i++) import(pd_store_shop(st), i);
   cJSON *before = outbox(pd_store_shop(st), "");
   UNIT_CHECK(pd_store_checkpoint(st) == 0);
@@ -153,9 +174,6 @@ static void retention_survives_reopen(void) {
   cJSON_Delete(before);
   rm_rf(dir);
 }
-
-#define ACKS_AT_ONCE 1000 /* what sync.base takes in one request (sync_base.c) */
-#define PRODUCT_SET "{\"cmd\":\"product.set\",\"at\":1766000000000,\"op\":\"p-%d\",\"sku\":\"SKU-%d\"}"
 
 /* message.send under op `op`; returns how many messages the outbox holds after it. */
 static size_t send_message(pd_shop *s, const char *op) {
@@ -175,18 +193,7 @@ static void retention_ops(void) {
   size_t before = s->outbox.len;
   UNIT_CHECK_INT(send_message(s, "m-old"), before + 1);
   UNIT_CHECK_INT(send_message(s, "m-old"), before + 1); /* a retry: the stored answer, no new message */
-  /* PRODUCT_SET has two %d: the same i for both. */
-  char fmt[256];
-  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
-  char req[256];
-  int bad = 0;
-  for (int i = 0; i < 2 * (int)OPS_KEPT; i++) {
-    snprintf(req, sizeof req, fmt, i, i);
-    char *r = pd_exec(s, req, strlen(req));
-    bad += !r || strncmp(r, "{\"ok\":true", 10) != 0;
-    pd_string_free(r);
-  }
-  UNIT_CHECK_INT(bad, 0);
+  set_products(s, 0, 2 * (int)OPS_KEPT);
   UNIT_CHECK(s->ops.len <= 2 * OPS_KEPT && s->ops.len >= OPS_KEPT);
   UNIT_CHECK(idmap_get(&s->ops, "m-old") == NULL); /* past the newest OPS_KEPT */
   UNIT_CHECK_INT(send_message(s, "m-old"), before + 2); /* forgotten: applied again */
@@ -194,6 +201,7 @@ static void retention_ops(void) {
   char newest[32];
   snprintf(newest, sizeof newest, "p-%d", 2 * (int)OPS_KEPT - 1);
   UNIT_CHECK(idmap_get(&s->ops, newest) != NULL);
+  int bad = 0;
   for (uint64_t seq = 0; seq < s->op_list.len; seq++) /* what is listed is what is mapped */
     if (s->op_list.items[seq] && idmap_get(&s->ops, s->op_list.items[seq]->op) != s->op_list.items[seq]) bad++;
   UNIT_CHECK_INT(bad, 0);
@@ -207,16 +215,7 @@ static void retention_ops_pending(void) {
   UNIT_CHECK(ok(j));
   cJSON_Delete(j);
   int n = 2 * (int)OPS_KEPT + 5;
-  char fmt[256], req[256];
-  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
-  int bad = 0;
-  for (int i = 0; i < n; i++) {
-    snprintf(req, sizeof req, fmt, i, i);
-    char *r = pd_exec(s, req, strlen(req));
-    bad += !r || strncmp(r, "{\"ok\":true", 10) != 0;
-    pd_string_free(r);
-  }
-  UNIT_CHECK_INT(bad, 0);
+  set_products(s, 0, n);
   UNIT_CHECK_INT(s->pending.len, n);
   UNIT_CHECK_INT(s->ops.len, n); /* all pending: all kept */
   /* The server acknowledges the first n - 3, ACKS_AT_ONCE at a time: those may go now, the
@@ -234,10 +233,7 @@ static void retention_ops_pending(void) {
     free(base);
   }
   UNIT_CHECK_INT(s->pending.len, 3);
-  snprintf(req, sizeof req, fmt, n, n);
-  j = run(s, req); /* the next commit trims */
-  UNIT_CHECK(ok(j));
-  cJSON_Delete(j);
+  set_products(s, n, n + 1); /* the next commit trims */
   UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
   for (size_t i = 0; i < s->pending.len; i++) UNIT_CHECK(idmap_get(&s->ops, s->pending.items[i].op) != NULL);
   pd_shop_free(s);
@@ -245,22 +241,11 @@ static void retention_ops_pending(void) {
 
 static void retention_ops_reopen(void) {
   UNIT_TEST("retention: a store keeps exactly the kept operations across a checkpoint and a reopen");
-  char tmpl[] = "/tmp/pdops-XXXXXX";
-  char *dir = mkdtemp(tmpl);
+  char tmpl[] = "/tmp/pdops-XXXXXX", *dir;
   pd_store_report rep;
-  pd_store *st = pd_store_open(dir, 0, &rep);
-  UNIT_CHECK(st != NULL);
-  if (!st) {
-    rm_rf(dir);
-    return;
-  }
-  char fmt[256], req[256];
-  snprintf(fmt, sizeof fmt, "%s", PRODUCT_SET);
-  for (int i = 0; i < 2 * (int)OPS_KEPT + 1; i++) {
-    snprintf(req, sizeof req, fmt, i, i);
-    char *r = pd_store_exec(st, req, strlen(req));
-    pd_string_free(r);
-  }
+  pd_store *st = fresh_store(tmpl, &dir);
+  if (!st) return;
+  set_products(pd_store_shop(st), 0, 2 * (int)OPS_KEPT + 1); /* journaled through the shop's hook */
   UNIT_CHECK(pd_store_checkpoint(st) == 0);
   size_t kept = pd_store_shop(st)->ops.len;
   UNIT_CHECK_INT(kept, OPS_KEPT);
