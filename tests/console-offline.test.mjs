@@ -10,33 +10,15 @@
 // version, with the data kept and the old version's cache gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from './lib/browser.mjs';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { startConsoleServer } from './lib/console.mjs';
 
 // web/server.mjs as a child process; resolves to {origin, stop()}.
-async function startServer(port, env = {}) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], {
-    env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((ok) => child.once('exit', ok));
-  const origin = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
-  });
-  return { origin, stop: async () => { child.kill(); await exited; } };
-}
+const startServer = (port, env = {}) => startConsoleServer({ port, env });
 
 // The version the server is serving now, from the /sw.js it fills in.
 async function servedVersion(origin) {

@@ -13,10 +13,7 @@
 // wait is on state, no timing is asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { openConsole, ready } from './lib/console.mjs';
-import { ROOT } from './lib/engines.mjs';
+import { openConsole, ready, startConsoleServer } from './lib/console.mjs';
 import { pageOrders, serverOrders } from './lib/sync-console.mjs';
 import { startServer, tempDataDir } from './lib/sync-server.mjs';
 import { until } from './lib/until.mjs';
@@ -27,25 +24,9 @@ const LINK_KEY = 'packdesk.sync self *'; // linkKey('', null)
 
 // web/server.mjs without a data folder (GET /api/local-pairing answers 204) on `port` (0: a free one).
 async function standaloneServer(t, port) {
-  const env = { ...process.env, PORT: String(port) };
-  delete env.PACKDESK_DATA;
-  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise((ok) => child.once('exit', ok));
-  const stop = async () => {
-    child.kill();
-    await exited;
-  };
-  t.after(stop);
-  const origin = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
-  });
-  return { origin, port: Number(new URL(origin).port), stop };
+  const server = await startConsoleServer({ port, env: { PACKDESK_DATA: undefined } });
+  t.after(server.stop);
+  return server;
 }
 
 // Every IndexedDB database a page of the context opens, in order, on window.idbOpened.

@@ -13,15 +13,13 @@
 // (CORS); a second tab only reads and never pushes; the API's CORS rules, good and bad.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from './lib/browser.mjs';
-import { expectStage, openConsole, ready } from './lib/console.mjs';
+import { expectStage, openConsole, ready, startConsoleServer } from './lib/console.mjs';
 import { ok, pageOrders, query, scan, serverOrders } from './lib/sync-console.mjs';
-import { ROOT } from './lib/engines.mjs';
 import { call, device, numbered, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
 import { SANDBOX_CREDENTIALS } from '../web/server/marketplace/config.mjs';
 import { signWebhook } from '../web/server/marketplace/webhook.mjs';
@@ -434,17 +432,8 @@ test('sync server: CORS for storefront origins (loopback by default, or the conf
 });
 
 test('sync console: without a sync API the console stays standalone, and says so without a failed request', async (t) => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill());
-  const origin = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}): ${out}`)));
-  });
+  const { origin, stop } = await startConsoleServer();
+  t.after(stop);
   const r = await call(origin, '/api/local-pairing', { method: 'GET', headers: { origin: 'http://127.0.0.1:1' } });
   assert.equal(r.status, 204, 'no sync here, said as an answer');
   assert.equal(r.headers.get('access-control-allow-origin'), '*');

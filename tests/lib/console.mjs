@@ -11,24 +11,40 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM } from './browser.mjs';
 import { ROOT } from './engines.mjs';
 
+/**
+ * web/server.mjs as a child process on `port` (0: a free one), with `env` over this process's
+ * (drop a variable by giving it undefined); resolves to {origin, port, stop()} once it prints its
+ * URL, rejects when it exits first (with what it printed).
+ */
+export async function startConsoleServer({ port = 0, env = {} } = {}) {
+  const childEnv = { ...process.env, PORT: String(port), ...env };
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
+  const child = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
+  });
+  const stop = async () => {
+    child.kill();
+    await exited;
+  };
+  return { origin, port: Number(new URL(origin).port), stop };
+}
+
 /** Starts web/server.mjs on a free port for the calling test file; returns () => its origin. */
 export function useConsoleServer() {
   let server;
-  let origin;
   before(async () => {
-    server = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    origin = await new Promise((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (d) => {
-        out += d;
-        const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}) before printing its URL: ${out}`)));
-    });
+    server = await startConsoleServer();
   });
-  after(() => server?.kill());
-  return () => origin;
+  after(() => server?.stop());
+  return () => server.origin;
 }
 
 /**
