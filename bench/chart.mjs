@@ -45,14 +45,18 @@ function goals() {
       ? { goal: 'packdesk save per command / raw IndexedDB put <= 2', ratio: null, raw_put_ms: browser.floor.median_ms,
         note: `not measured (wasm/packdesk-store.mjs not ready${browser.store?.error ? `: ${browser.store.error}` : ''})` }
       : { goal: 'packdesk save per command / raw IndexedDB put <= 2', save_ms: s, raw_put_ms: browser.floor.median_ms,
+        durability: browser.floor.durability ?? 'default', raw_put_default_ms: browser.floor_default?.median_ms ?? null,
         ratio: s / browser.floor.median_ms, met: s / browser.floor.median_ms <= 2 };
   }
-  if (native?.rows) {
-    const largest = Math.max(...native.rows.map((r) => r.orders));
-    const rows = native.rows.filter((r) => r.orders === largest);
-    const secs = (k) => rows.reduce((s, r) => s + r.commands / r[k], 0);
-    const r = secs('wasm_per_s') / secs('native_per_s');
-    g.wasm_vs_native = { goal: 'wasm time / native time <= 1.5 (bench/run.mjs, whole workload)', orders: largest, ratio: r, met: r <= 1.5 };
+  if (native?.rows?.[0]?.native_seconds !== undefined) {
+    // Per size, the whole workload's median time (bench/run.mjs): pd_exec alone (the same work as
+    // native: the goal) and through the JS API (what a caller pays); met only when every size is.
+    const whole = native.rows.filter((r) => r.workload === 'whole workload');
+    const by = Object.fromEntries(whole.map((r) => [r.orders, {
+      ratio: r.wasm_seconds / r.native_seconds, api_ratio: r.wasm_api_seconds / r.native_seconds }]));
+    const worst = Math.max(...Object.values(by).map((x) => x.ratio));
+    g.wasm_vs_native = { goal: 'wasm time / native time <= 1.5 (bench/run.mjs, whole workload, pd_exec, worst size)',
+      by_orders: by, ratio: whole.length ? worst : null, met: whole.length > 0 && worst <= 1.5 };
   } else {
     g.wasm_vs_native = { goal: 'wasm time / native time <= 1.5', ratio: null, note: 'not measured here: run node bench/run.mjs first' };
   }

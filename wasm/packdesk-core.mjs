@@ -5,6 +5,9 @@
 //   core.execRaw('{"cmd":"stats","at":1}')      // → the response string, byte for byte
 //   core.close();
 //
+// createCore is loadCoreModule (the instantiated module) then coreOn (a shop and this API on it);
+// bench/bench-wasm.mjs calls the two halves itself, to time pd_exec alone.
+//
 // Loading: the build is MODULARIZE (classic, not ES6; PLATFORM.md). In Node the glue
 // build/wasm/packdesk.js is loaded with createRequire and given the .wasm bytes (its own
 // fetch() fails in Node 20). In browsers and workers, build/wasm/packdesk.mjs (the same glue with
@@ -14,12 +17,27 @@
 // Errors: a refused command is a normal response ({ok: false, error}), never a throw. Only a
 // NULL from the core (not even the error response could be allocated) throws an Error whose
 // `.code` is 'OUT_OF_MEMORY'; using a closed core throws one with `.code` 'CLOSED'.
+//
+// Strings cross with the platform's own UTF-8 codec (TextEncoder.encodeInto, TextDecoder), not
+// the glue's JS loops (lengthBytesUTF8 + stringToUTF8: two passes over each request;
+// UTF8ToString: a byte-by-byte scan for the NUL), and a request goes through one buffer kept in
+// the core's memory instead of a malloc/free per command. What a command costs around pd_exec
+// (issue 5, bench/bench-wasm.mjs, 1000 orders): order.import 2.2 -> 0.7 us, a confirm-pack-ship
+// step 1.3 -> 0.8 us, an orders.list of 50 rows 14 -> 9 us. A lone surrogate in a request
+// string becomes U+FFFD, as in every Web API (the glue's loop garbled it).
 
 const isNode =
   typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined';
 
 const DEFAULT_BASE = new URL('../build/wasm/', import.meta.url);
+
+// A request of up to this many UTF-16 units is encoded into the core's reusable buffer
+// (3 bytes a unit at most, + NUL: 48 KiB); a longer one gets an allocation of its exact size.
+const SCRATCH_UNITS = 16384;
+const SCRATCH_BYTES = SCRATCH_UNITS * 3 + 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder(); // UTF-8; what the glue's UTF8ToString used above 16 bytes
 
 const factories = new Map(); // base href → Promise of the glue's factory
 const compiled = new Map(); // base href → Promise of the compiled WebAssembly.Module (Node)
@@ -61,7 +79,15 @@ function compileWasm(base) {
  *          baseUrl?: string|URL, esm?: boolean}} [options] esm: load packdesk.mjs in Node too (tests
  *          of the widget's core, `baseUrl` build/widget/)
  */
-export async function createCore({ wasmBinary, locateFile, baseUrl, esm = false } = {}) {
+export async function createCore(options) {
+  return coreOn(await loadCoreModule(options));
+}
+
+/**
+ * createCore's first half: the build's Emscripten module, instantiated (same options). Exported
+ * for bench/bench-wasm.mjs, which times pd_exec alone on it; applications call createCore.
+ */
+export async function loadCoreModule({ wasmBinary, locateFile, baseUrl, esm = false } = {}) {
   const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
   const factory = await loadFactory(base, esm);
   const moduleOptions = { locateFile: locateFile ?? ((path) => new URL(path, base).href) };
@@ -74,49 +100,60 @@ export async function createCore({ wasmBinary, locateFile, baseUrl, esm = false 
       return {}; // asynchronous: the glue waits for receiveInstance
     };
   }
-  const M = await factory(moduleOptions);
+  return factory(moduleOptions);
+}
+
+/**
+ * createCore's second half: a new shop, and the API, on a module from loadCoreModule. Several
+ * may share one module (each closes its own shop; the module's memory stays with it).
+ */
+export function coreOn(M) {
   let shop = M._pd_shop_new();
   if (!shop) throw coreError('OUT_OF_MEMORY', 'pd_shop_new: out of memory');
+  const scratch = M._malloc(SCRATCH_BYTES);
+  if (!scratch) {
+    M._pd_shop_free(shop);
+    throw coreError('OUT_OF_MEMORY', `malloc(${SCRATCH_BYTES}): out of memory`);
+  }
 
-  // Runs the request already at ptr (len bytes) and returns the response string.
-  function run(ptr, len) {
+  function ensureOpen() {
     if (!shop) throw coreError('CLOSED', 'packdesk core is closed');
+  }
+
+  // Runs the request already at ptr (len bytes, NUL after them) and returns the response string.
+  function run(ptr, len) {
     const out = M._pd_exec(shop, ptr, len);
     if (!out) throw coreError('OUT_OF_MEMORY', 'pd_exec: out of memory');
     try {
-      return M.UTF8ToString(out);
+      const heap = M.HEAPU8; // read after pd_exec: a grown memory has a new buffer
+      const end = heap.indexOf(0, out);
+      return decoder.decode(heap.subarray(out, end < 0 ? heap.length : end));
     } finally {
       M._pd_string_free(out);
     }
   }
 
-  function malloc(n) {
-    const ptr = M._malloc(n);
-    if (!ptr) throw coreError('OUT_OF_MEMORY', `malloc(${n}): out of memory`);
-    return ptr;
-  }
-
   /** One request as a string; the response string exactly as the core wrote it. */
   function execRaw(request) {
-    const len = M.lengthBytesUTF8(request);
-    const ptr = malloc(len + 1);
-    try {
-      M.stringToUTF8(request, ptr, len + 1);
-      return run(ptr, len);
-    } finally {
-      M._free(ptr);
-    }
+    ensureOpen();
+    if (request.length > SCRATCH_UNITS) return execBytes(encoder.encode(request));
+    const heap = M.HEAPU8;
+    const { written } = encoder.encodeInto(request, heap.subarray(scratch, scratch + SCRATCH_BYTES - 1));
+    heap[scratch + written] = 0;
+    return run(scratch, written);
   }
 
   /** One request as raw bytes (for input that is not valid UTF-8); the response string. */
   function execBytes(bytes) {
-    const ptr = malloc(bytes.length + 1);
+    ensureOpen();
+    const ptr = bytes.length < SCRATCH_BYTES ? scratch : M._malloc(bytes.length + 1);
+    if (!ptr) throw coreError('OUT_OF_MEMORY', `malloc(${bytes.length + 1}): out of memory`);
     try {
       M.HEAPU8.set(bytes, ptr);
       M.HEAPU8[ptr + bytes.length] = 0;
       return run(ptr, bytes.length);
     } finally {
-      M._free(ptr);
+      if (ptr !== scratch) M._free(ptr);
     }
   }
 
@@ -127,7 +164,9 @@ export async function createCore({ wasmBinary, locateFile, baseUrl, esm = false 
 
   /** Frees the shop; the core cannot be used afterwards. Safe to call twice. */
   function close() {
-    if (shop) M._pd_shop_free(shop);
+    if (!shop) return;
+    M._pd_shop_free(shop);
+    M._free(scratch);
     shop = 0;
   }
 
