@@ -35,9 +35,11 @@ function goals() {
     : { goal: 'packdesk time / sql.js time <= 0.5', ratio: null, note: 'not measured: no full 100k run in Node' };
   if (g.faster_than_sqljs_at_100k.ratio != null) g.faster_than_sqljs_at_100k.met = g.faster_than_sqljs_at_100k.ratio <= 0.5;
   if (node?.bytes) {
-    const r = node.bytes.packdesk.gzip / node.bytes.sqljs.gzip;
-    g.smaller_gzipped = { goal: 'packdesk gzip / sql.js gzip <= 0.25', packdesk: node.bytes.packdesk.gzip, sqljs: node.bytes.sqljs.gzip,
-      ratio: r, met: r <= 0.25 };
+    // Judged on what ships (the -Oz core, minified); the -O2 build the Node bench loads beside it.
+    const ships = node.bytes.packdesk_shipped ?? node.bytes.packdesk;
+    const r = ships.gzip / node.bytes.sqljs.gzip;
+    g.smaller_gzipped = { goal: 'packdesk gzip / sql.js gzip <= 0.25 (the core the console ships)', packdesk: ships.gzip, sqljs: node.bytes.sqljs.gzip,
+      ratio: r, met: r <= 0.25, o2_build: { packdesk: node.bytes.packdesk.gzip, ratio: node.bytes.packdesk.gzip / node.bytes.sqljs.gzip } };
   }
   if (browser?.floor) {
     const s = browser.store?.median_ms;

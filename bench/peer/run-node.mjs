@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { transformSync } from 'esbuild';
 import { createCore } from '../../wasm/packdesk-core.mjs';
 import { createSqljsShop } from './sqljs-shop.mjs';
 import { printTable, fmt } from './table.mjs';
@@ -82,10 +83,15 @@ async function measure(name, n, opts) {
     memory_bytes: (wasmBytes ?? 0) + fileBytes, js_heap_bytes: heap, stage_counts: counts };
 }
 
-/** gzip -9 of each file a browser downloads, summed. */
+/**
+ * gzip -9 of each file a browser downloads, summed. A file given as {file, minify: true} is
+ * counted as the console's bundler ships it (esbuild --minify): its comments never reach a browser.
+ */
 function shipped(files) {
-  const parts = files.map((f) => {
-    const body = readFileSync(path.join(ROOT, f));
+  const parts = files.map((spec) => {
+    const f = spec.file ?? spec;
+    let body = readFileSync(path.join(ROOT, f));
+    if (spec.minify) body = Buffer.from(transformSync(body.toString('utf8'), { minify: true, format: 'esm', target: 'es2022' }).code);
     return { file: f, bytes: body.length, gzip: gzipSync(body, { level: 9 }).length };
   });
   return { files: parts, bytes: parts.reduce((a, p) => a + p.bytes, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) };
@@ -93,6 +99,11 @@ function shipped(files) {
 
 const bytes = {
   packdesk: shipped(['build/wasm/packdesk.wasm', 'build/wasm/packdesk.mjs', 'wasm/packdesk-core.mjs']),
+  // What the console and the widget ship (make widget: -Oz, emmalloc, minified glue), with the API
+  // minified as the bundler ships it: the goal is judged on this one.
+  packdesk_shipped: existsSync(path.join(ROOT, 'build/widget/packdesk.wasm'))
+    ? shipped(['build/widget/packdesk.wasm', 'build/widget/packdesk.mjs', { file: 'wasm/packdesk-core.mjs', minify: true }])
+    : null,
   sqljs: shipped(['node_modules/sql.js/dist/sql-wasm-browser.wasm', 'node_modules/sql.js/dist/sql-wasm-browser.js']),
   // Not in the ratio: the peer's own shop code, and packdesk's browser store (persistence).
   sqljs_shop_code: shipped(['bench/peer/sqljs-shop.mjs']),
@@ -146,6 +157,10 @@ console.log(`\nbytes shipped, gzip -9 (wasm + glue + API): packdesk ${fmt(g('pac
   `packdesk/sql.js ${(g('packdesk') / g('sqljs')).toFixed(3)} (${(g('sqljs') / g('packdesk')).toFixed(1)}x smaller). ` +
   `Not counted: the peer's own shop code (${fmt(g('sqljs_shop_code'))} B gzipped)` +
   (bytes.packdesk_store_code ? `, packdesk's browser store (${fmt(bytes.packdesk_store_code.gzip)} B gzipped).` : '.'));
+if (bytes.packdesk_shipped) {
+  console.log(`the core the console and widget ship (-Oz, minified): packdesk ${fmt(g('packdesk_shipped'))} B: ` +
+    `packdesk/sql.js ${(g('packdesk_shipped') / g('sqljs')).toFixed(3)} (${(g('sqljs') / g('packdesk_shipped')).toFixed(1)}x smaller)`);
+}
 console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, sql.js ${SQLJS_VERSION}; ` +
   `time inside each system's entry point only, after a ${WARMUP}-order warm-up; whole run ${wall.toFixed(1)} s. ` +
   'Same first page listed by both at every N: yes.');
