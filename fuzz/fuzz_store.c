@@ -72,12 +72,14 @@ static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
 /* Snapshot bodies, past their CRC. Two layouts, told apart by the first byte (its value / 3):
  *  even: records of format 2 (kind % 3 each): what this target read before format 3, so the
  *        inputs in fuzz/regressions mean what they meant;
- *  odd:  a format byte (% 3: formats 1, 2, 3), then records of any kind (% 5), so whole page
- *        and shop files of every format are seeds (fuzz/seeds.mjs). */
+ *  odd:  a format byte (% SNAPSHOT_VERSION: formats 1 to 4; it was % 3 before format 4, so a
+ *        format-3 seed kept from then reads as format 4, whose bodies are format 3's), then
+ *        records of any kind (% 5), so whole page and shop files of every format are seeds
+ *        (fuzz/seeds.mjs). */
 static void fuzz_snapshot(uint8_t selector, const uint8_t *data, size_t size) {
   bytes_reader r = {data, size, 0, 0, 2};
   int layout = (selector / 3) % 2;
-  if (layout) r.format = (uint32_t)(br_u8(&r) % 3 + 1);
+  if (layout) r.format = (uint32_t)(br_u8(&r) % SNAPSHOT_VERSION + 1);
   pd_shop *s = pd_shop_new();
   while (!r.failed && r.pos < r.len) {
     uint8_t kind = br_u8(&r);
