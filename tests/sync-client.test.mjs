@@ -11,6 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCore } from './lib/engines.mjs';
+import { pulledOrders } from './lib/sync-console.mjs';
 import { call, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
 import { SyncClient } from '../web/sync-client.mjs';
 
@@ -49,24 +50,7 @@ function exportAll(core, at) {
 }
 
 // The server's orders, as a fresh core sees them once loaded from a full pull (a third device).
-async function serverOrders(token, at) {
-  const states = [];
-  let since = 0;
-  for (;;) {
-    const r = await call(server.origin, '/api/sync/pull', { token, body: { since, limit: 1000 } });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    states.push(...r.body.changes);
-    since = r.body.version;
-    if (!r.body.more) break;
-  }
-  const core = await createCore();
-  try {
-    ok(core.exec({ cmd: 'sync.base', at, orders: states.map(({ order_id: id, state }) => ({ order_id: id, state })) }), 'load');
-    return exportAll(core, at);
-  } finally {
-    core.close();
-  }
-}
+const serverOrders = (token, at) => pulledOrders((body) => call(server.origin, '/api/sync/pull', { token, body }), at);
 
 // An order's view without what is only this device's: its conflicts (and the action they offer).
 function withoutConflicts(o) {

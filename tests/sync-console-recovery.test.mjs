@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { expectStage, openConsole } from './lib/console.mjs';
 import { createCore } from './lib/engines.mjs';
 import { startSandboxProcess } from './lib/marketplace.mjs';
-import { device, openServerDb, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
+import { device, pair, serverRows, startServer, tempDataDir } from './lib/sync-server.mjs';
 
 // Waits until the console is synced with nothing pending (and, if given, holds `orderId`).
 async function synced(page, orderId) {
@@ -47,14 +47,7 @@ async function until(page, what, check, boundMs = 60000) {
   }
 }
 
-const rows = (dataDir, sql, ...args) => {
-  const db = openServerDb(dataDir);
-  try {
-    return db.prepare(sql).all(...args);
-  } finally {
-    db.close();
-  }
-};
+const rows = serverRows;
 
 // The server's orders as a third device sees them (paired with the printed code, a full pull).
 async function serverOrder(server, orderId) {

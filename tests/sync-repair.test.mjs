@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createCore } from './lib/engines.mjs';
-import { call, openServerDb, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
+import { call, pair, serverRows, startServer, tempDataDir } from './lib/sync-server.mjs';
 import { connect, linkKey, pairAgain } from '../web/sync-link.mjs';
 
 function ok(response, what) {
@@ -51,14 +51,7 @@ function loop(t, store, link, again = false) {
   return c;
 }
 
-const rows = (dataDir, sql, ...args) => {
-  const db = openServerDb(dataDir);
-  try {
-    return db.prepare(sql).all(...args);
-  } finally {
-    db.close();
-  }
-};
+const rows = serverRows;
 
 // DEMO-10 (one line) checked and confirmed, and DEMO-11's first line checked: three operations.
 function workOffline(store, prefix) {

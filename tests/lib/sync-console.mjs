@@ -23,14 +23,12 @@ export async function exportAll(exec, at) {
 }
 export const pageOrders = (page, at) => exportAll(({ cmd, ...args }) => query(page, cmd, args), at);
 
-// The server's orders as a third device sees them: paired with the printed code, a full pull,
-// loaded into a fresh core.
-export async function serverOrders(server, at) {
-  const third = device(server.origin, await pair(server.origin, 'demo', server.code));
+// The orders of a full pull (pull({since, limit}) → the HTTP answer), loaded into a fresh core.
+export async function pulledOrders(pull, at) {
   const states = [];
   let since = 0;
   for (;;) {
-    const r = await third.pull({ since, limit: 1000 });
+    const r = await pull({ since, limit: 1000 });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     states.push(...r.body.changes);
     since = r.body.version;
@@ -43,6 +41,13 @@ export async function serverOrders(server, at) {
   } finally {
     core.close();
   }
+}
+
+// The server's orders as a third device sees them: paired with the printed code, a full pull,
+// loaded into a fresh core.
+export async function serverOrders(server, at) {
+  const third = device(server.origin, await pair(server.origin, 'demo', server.code));
+  return pulledOrders((body) => third.pull(body), at);
 }
 
 // A keyboard-wedge scanner: the SKU's keystrokes into the scan field, then Enter.

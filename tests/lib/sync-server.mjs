@@ -156,6 +156,16 @@ export function openServerDb(dataDir) {
   return db;
 }
 
+/** The rows of one query against the server's SQLite file (opened read-only, then closed). */
+export function serverRows(dataDir, sql, ...args) {
+  const db = openServerDb(dataDir);
+  try {
+    return db.prepare(sql).all(...args);
+  } finally {
+    db.close();
+  }
+}
+
 /** The 99th percentile of a list of numbers. */
 export function p99(values) {
   const sorted = [...values].sort((a, b) => a - b);
