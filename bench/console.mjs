@@ -7,7 +7,6 @@
 // the time went (the page's packdesk: marks and measures, resource timings; median reload).
 // Prints a table; adds {console: {...}} to build/bench/results.json when that file exists.
 // usage: [PACKDESK_BENCH_RELOADS=5] node bench/console.mjs [orders]
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../tests/lib/browser.mjs';
+import { startConsoleServer } from '../tests/lib/console.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.argv[2] ?? 10000);
@@ -23,18 +23,8 @@ const RELOADS = Number(process.env.PACKDESK_BENCH_RELOADS ?? 5); // more on a no
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The real server, on a free port, without a sync server (the console alone).
-const env = { ...process.env, PORT: '0' };
-delete env.PACKDESK_DATA;
-const server = spawn(process.execPath, [path.join(ROOT, 'web/server.mjs')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-const origin = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /packdesk console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`web/server.mjs exited (${code}): ${out}`)));
-});
+const server = await startConsoleServer({ env: { PACKDESK_DATA: undefined } });
+const { origin } = server;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-bench-console-'));
 const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, viewport: { width: 1280, height: 800 } });
@@ -159,5 +149,5 @@ try {
 } finally {
   await context.close();
   await rm(dir, { recursive: true, force: true });
-  server.kill();
+  await server.stop();
 }
