@@ -213,7 +213,15 @@ char *pd_exec(pd_shop *shop, const char *request, size_t len) {
       }
     }
   }
+  shop->unreadable = 0;
   if (rc == 0) rc = def->fn(&k);
+  if (shop->unreadable) { /* an order's body could not be read: nothing is decided without it */
+    int oom = shop->unreadable == SHOP_UNREADABLE_OOM;
+    out = respond_error(oom ? "OUT_OF_MEMORY" : "STORAGE", NULL,
+                        oom ? "out of memory; nothing was changed" : shop->unreadable_why);
+    shop->unreadable = 0;
+    goto done;
+  }
   if (rc != 0) {
     out = respond(k.result, &k.err);
     k.result = NULL;

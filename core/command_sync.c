@@ -73,9 +73,10 @@ int query_sync_changes(cmd_ctx *k) {
   index_node *n = since == 0 ? index_first(&s->by_version) : index_after(&s->by_version, since, UINT64_MAX);
   uint64_t last = 0;
   for (int64_t count = 0; n && count < limit; n = index_next(n), count++) {
-    const order *o = PD_CONTAINER(n, order, version_node);
-    if (j_push(rows, change_json(o))) return fail_oom(&k->rc);
-    last = o->version;
+    order_slot *sl = PD_CONTAINER(n, order_slot, version_node);
+    const order *o = shop_order(s, sl);
+    if (!o || j_push(rows, change_json(o))) return fail_oom(&k->rc); /* unreadable: pd_exec says so */
+    last = sl->version;
   }
   if (j_add_int(k->result, "version", (int64_t)(n ? last : s->version)) || j_add_bool(k->result, "more", n != NULL))
     return fail_oom(&k->rc);

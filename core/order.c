@@ -142,12 +142,6 @@ order *order_clone(const order *o) {
   memset(&c->timeline, 0, sizeof c->timeline);
   memset(&c->issues, 0, sizeof c->issues);
   memset(&c->conflicts, 0, sizeof c->conflicts);
-  memset(&c->stage_node, 0, sizeof c->stage_node);
-  memset(&c->all_node, 0, sizeof c->all_node);
-  memset(&c->tick_node, 0, sizeof c->tick_node);
-  memset(&c->version_node, 0, sizeof c->version_node);
-  memset(&c->placed_stage_node, 0, sizeof c->placed_stage_node);
-  memset(&c->placed_all_node, 0, sizeof c->placed_all_node);
 
   if (dup_into(&c->id, o->id) || dup_into(&c->source, o->source) ||
       dup_into(&c->buyer_name, o->buyer_name) || dup_into(&c->buyer_phone, o->buyer_phone) ||

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "index.h"
-
 typedef int64_t pd_ms; /* milliseconds since the epoch, UTC */
 
 #define PD_HOUR ((pd_ms)3600 * 1000)
@@ -182,15 +180,9 @@ typedef struct order {
   char *strings;       /* read from a snapshot: the block its strings were loaded into; else NULL */
   size_t strings_size; /* the block's size in bytes */
 
-  /* Index membership (owned by the shop; not copied by order_clone). */
+  /* The shop's index keys (its order_slot holds the copies the indexes read: shop.h). */
   pd_ms urgency;       /* sort key in its stage: the most pressing unsettled due time */
   pd_ms next_event;    /* when tick must next look at it; PD_NEVER when nothing is timed */
-  index_node stage_node; /* in its stage, by urgency */
-  index_node all_node;   /* across stages, by urgency */
-  index_node tick_node;  /* by next_event, for tick */
-  index_node version_node; /* by version, for sync.changes */
-  index_node placed_stage_node; /* in its stage, by placed_at: orders.list sort newest/oldest */
-  index_node placed_all_node;   /* across stages, by placed_at */
   uint64_t seq;        /* arrival order: the tie-breaker of every index */
 } order;
 

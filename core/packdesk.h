@@ -60,10 +60,12 @@ void pd_string_free(char *s);
  * journaled before it is applied; a command answered ok is on disk (fsynced with
  * PD_STORE_FSYNC). Opening replays the journal's tail; a torn tail is cut off and reported,
  * damage elsewhere refuses the open unless PD_STORE_READ_ONLY, which loads what is readable.
+ * Every file an open reads is checked whole (CRC-32C), but an order's body is decoded only
+ * when a command first needs it; PD_STORE_EAGER decodes every one at open (verify, export).
  */
 typedef struct pd_store pd_store;
 
-enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2 };
+enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2, PD_STORE_EAGER = 4 };
 
 typedef struct {
   unsigned long long orders;        /* orders in the shop once open */

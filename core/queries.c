@@ -12,10 +12,12 @@
 int query_order_get(cmd_ctx *k) {
   const char *id;
   if (arg_text(k, "order_id", 1, ID_MAX, &id)) return -1;
-  order *o = shop_find(k->shop, id);
-  if (!o) return fail(&k->rc, "NOT_FOUND", NULL, "no order %s", id);
+  order_slot *sl = shop_slot(k->shop, id);
+  if (!sl) return fail(&k->rc, "NOT_FOUND", NULL, "no order %s", id);
+  order *o = shop_order(k->shop, sl);
+  if (!o) return fail_oom(&k->rc); /* unreadable: pd_exec says why */
   if (o->next_event < k->at) {
-    order *now = txn_take(&k->txn, o);
+    order *now = txn_take(k->shop, &k->txn, sl);
     if (!now) return fail_oom(&k->rc);
     if (rules_advance(&k->rc, now)) return -1;
     shop_rekey(now);
@@ -103,25 +105,28 @@ int query_orders_list(cmd_ctx *k) {
   size_t offset;
   if (sort == SORT_URGENCY) {
     ix = stage >= 0 ? &s->by_stage[stage] : &s->all;
-    offset = stage >= 0 ? offsetof(order, stage_node) : offsetof(order, all_node);
+    offset = stage >= 0 ? offsetof(order_slot, stage_node) : offsetof(order_slot, all_node);
   } else {
     ix = stage >= 0 ? &s->placed_by_stage[stage] : &s->placed;
-    offset = stage >= 0 ? offsetof(order, placed_stage_node) : offsetof(order, placed_all_node);
+    offset = stage >= 0 ? offsetof(order_slot, placed_stage_node) : offsetof(order_slot, placed_all_node);
   }
   int back = sort == SORT_NEWEST; /* the index ascends: newest first walks it from its end */
   cJSON *rows = cJSON_CreateArray();
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
-  const order *last = NULL;
+  const order_slot *last = NULL;
   int64_t n = 0;
   index_node *node = after ? (back ? index_before(ix, key, seq) : index_after(ix, key, seq))
                            : (back ? index_last(ix) : index_first(ix));
   for (; node; node = back ? index_prev(node) : index_next(node)) {
-    const order *o = (const order *)(const void *)((const char *)node - offset);
+    order_slot *sl = (order_slot *)(void *)((char *)node - offset);
+    if (!q && n == limit) break; /* one more exists: the page has a next (read no body for it) */
+    const order *o = shop_order(s, sl);
+    if (!o) return fail_oom(&k->rc); /* unreadable: pd_exec says why */
     if (q && !matches(o, q)) continue;
-    if (n == limit) break; /* one more exists: the page has a next */
+    if (n == limit) break;
     if (j_push(rows, view_list_row(o))) return fail_oom(&k->rc);
-    last = o;
+    last = sl;
     n++;
   }
   char cursor[64];
@@ -147,10 +152,12 @@ int query_orders_export(cmd_ctx *k) {
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
   index_node *node = after ? index_after(&k->shop->all, key, seq) : index_first(&k->shop->all);
-  const order *last = NULL;
+  const order_slot *last = NULL;
   for (int64_t n = 0; node && n < limit; node = index_next(node), n++) {
-    last = PD_CONTAINER(node, order, all_node);
-    if (j_push(rows, view_order(k->shop, last, k->at))) return fail_oom(&k->rc);
+    order_slot *sl = PD_CONTAINER(node, order_slot, all_node);
+    const order *o = shop_order(k->shop, sl);
+    if (!o || j_push(rows, view_order(k->shop, o, k->at))) return fail_oom(&k->rc);
+    last = sl;
   }
   char cursor[48];
   if (node && last) snprintf(cursor, sizeof cursor, "%" PRId64 ":%" PRIu64, last->urgency, last->seq);
@@ -162,10 +169,11 @@ int query_orders_export(cmd_ctx *k) {
 static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
   for (int i = 0; i < STAGE_COUNT; i++) counts[i] = (int64_t)k->shop->by_stage[i].count;
   for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(n)) {
-    order *orig = PD_CONTAINER(n, order, tick_node), *now = txn_take(&k->txn, orig);
+    order_slot *sl = PD_CONTAINER(n, order_slot, tick_node);
+    order *now = txn_take(k->shop, &k->txn, sl);
     if (!now) return fail_oom(&k->rc);
     if (rules_advance(&k->rc, now)) return -1;
-    counts[orig->stage]--;
+    counts[sl->stage]--;
     counts[now->stage]++;
   }
   return 0;
@@ -176,9 +184,9 @@ static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
 static const order *stage_head(cmd_ctx *k, int stage) {
   const order *best = NULL;
   for (index_node *n = index_first(&k->shop->by_stage[stage]); n; n = index_next(n)) {
-    const order *o = PD_CONTAINER(n, order, stage_node);
-    if (o->next_event >= k->at) {
-      best = o;
+    order_slot *sl = PD_CONTAINER(n, order_slot, stage_node);
+    if (sl->next_event >= k->at) {
+      best = shop_order(k->shop, sl); /* NULL: unreadable, and pd_exec says so */
       break;
     }
   }

@@ -1,17 +1,18 @@
 /* shop.c: the shop's state, and the transaction that changes it all or nothing. */
 #include "shop.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "sync.h"
 #include "vec.h"
 
-static void reindex(pd_shop *s, order *o);
-static void metrics_apply(shop_metrics *m, const order *o, int64_t sign);
+static void reindex(pd_shop *s, order_slot *sl);
 
 static void shop_init_indexes(pd_shop *s) {
-#define ORDER_INDEX(ix, node, key) index_init((ix), INDEX_FIELD(order, node, key), INDEX_FIELD(order, node, seq))
+#define ORDER_INDEX(ix, node, key) \
+  index_init((ix), INDEX_FIELD(order_slot, node, key), INDEX_FIELD(order_slot, node, seq))
   for (int i = 0; i < STAGE_COUNT; i++) ORDER_INDEX(&s->by_stage[i], stage_node, urgency);
   ORDER_INDEX(&s->all, all_node, urgency);
   ORDER_INDEX(&s->timed, tick_node, next_event);
@@ -47,10 +48,6 @@ static void product_free(product *p) {
   if (p) pd_free(p->sku);
 }
 
-static void free_order_value(void *v, void *ud) {
-  (void)ud;
-  order_free(v);
-}
 static void free_product_value(void *v) {
   product_free(v);
   pd_free(v);
@@ -69,7 +66,14 @@ void applied_op_free(applied_op *op) {
 
 void pd_shop_free(pd_shop *s) {
   if (!s) return;
-  idmap_each(&s->orders, free_order_value, NULL);
+  for (size_t seq = 0; seq < s->by_seq.len; seq++) {
+    order_slot *sl = s->by_seq.items[seq];
+    if (!sl) continue;
+    order_free(sl->o);
+    if (!sl->in_block) pd_free(sl);
+  }
+  for (size_t i = 0; i < s->blocks.len; i++) pd_free(s->blocks.items[i]);
+  pd_free(s->blocks.items);
   idmap_each(&s->products, free_product_entry, NULL);
   for (size_t i = 0; i < s->op_list.len; i++) applied_op_free(s->op_list.items[i]);
   pd_free(s->by_seq.items);
@@ -94,30 +98,82 @@ void pd_set_journal(pd_shop *s, pd_journal_fn fn, void *ud) {
   s->journal_ud = ud;
 }
 
-order *shop_find(pd_shop *s, const char *order_id) { return idmap_get(&s->orders, order_id); }
+order_slot *shop_slot(pd_shop *s, const char *order_id) { return idmap_get(&s->orders, order_id); }
+
+int shop_slot_agrees(const order_slot *sl, order *o) {
+  order_slot got;
+  memset(&got, 0, sizeof got);
+  shop_slot_keys(&got, o);
+  return strcmp(got.id, sl->id) == 0 && got.seq == sl->seq && got.stage == sl->stage &&
+         got.placed_at == sl->placed_at && got.urgency == sl->urgency && got.next_event == sl->next_event &&
+         got.version == sl->version && got.metric_bits == sl->metric_bits && got.conflicts == sl->conflicts;
+}
+
+order *shop_order(pd_shop *s, order_slot *sl) {
+  if (sl->o) return sl->o;
+  int oom = 0;
+  char why[160] = "no store holds it";
+  order *o = s->read_body ? s->read_body(s->read_body_ud, sl, &oom, why, sizeof why) : NULL;
+  if (o && !shop_slot_agrees(sl, o)) {
+    order_free(o);
+    o = NULL;
+    snprintf(why, sizeof why, "its body does not match its summary");
+  }
+  if (!o) {
+    s->unreadable = oom ? SHOP_UNREADABLE_OOM : SHOP_UNREADABLE_DAMAGED;
+    snprintf(s->unreadable_why, sizeof s->unreadable_why, "order %.64s cannot be read from the store: %.150s",
+             sl->id, why);
+    return NULL;
+  }
+  sl->o = o;
+  return o;
+}
+
+order *shop_find(pd_shop *s, const char *order_id) {
+  order_slot *sl = shop_slot(s, order_id);
+  return sl ? shop_order(s, sl) : NULL;
+}
+
+/* The order as t (then its parents, then the shop) sees it, and its slot: NULL for an order
+ * new in the transaction, which gets one when it is committed. */
+static order *txn_lookup(pd_shop *s, shop_txn *t, const char *order_id, order_slot **slot) {
+  for (; t; t = t->parent)
+    for (size_t i = 0; i < t->orders.len; i++)
+      if (strcmp(t->orders.items[i].work->id, order_id) == 0) {
+        *slot = t->orders.items[i].slot;
+        return t->orders.items[i].work;
+      }
+  *slot = shop_slot(s, order_id);
+  return *slot ? shop_order(s, *slot) : NULL;
+}
 
 order *txn_find(pd_shop *s, shop_txn *t, const char *order_id) {
-  for (size_t i = 0; i < t->orders.len; i++)
-    if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
-  return t->parent ? txn_find(s, t->parent, order_id) : shop_find(s, order_id);
+  order_slot *slot;
+  return txn_lookup(s, t, order_id, &slot);
+}
+
+static order *take(shop_txn *t, order *orig, order_slot *slot) {
+  order *work = NULL;
+  if (VEC_GROW(t->orders) || !(work = order_clone(orig))) return NULL;
+  t->orders.items[t->orders.len++] = (txn_order){orig, work, slot, 0};
+  return work;
 }
 
 order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom) {
   *oom = 0;
   for (size_t i = 0; i < t->orders.len; i++)
     if (strcmp(t->orders.items[i].work->id, order_id) == 0) return t->orders.items[i].work;
-  order *orig = t->parent ? txn_find(s, t->parent, order_id) : shop_find(s, order_id);
+  order_slot *slot;
+  order *orig = txn_lookup(s, t->parent, order_id, &slot);
   if (!orig) return NULL;
-  order *work = txn_take(t, orig);
+  order *work = take(t, orig, slot);
   *oom = work == NULL;
   return work;
 }
 
-order *txn_take(shop_txn *t, order *orig) {
-  order *work = NULL;
-  if (VEC_GROW(t->orders) || !(work = order_clone(orig))) return NULL;
-  t->orders.items[t->orders.len++] = (txn_order){orig, work, 0};
-  return work;
+order *txn_take(pd_shop *s, shop_txn *t, order_slot *sl) {
+  order *orig = shop_order(s, sl);
+  return orig ? take(t, orig, sl) : NULL;
 }
 
 int txn_add_order(shop_txn *t, order *o) {
@@ -125,7 +181,7 @@ int txn_add_order(shop_txn *t, order *o) {
     order_free(o);
     return -1;
   }
-  t->orders.items[t->orders.len++] = (txn_order){NULL, o, 0};
+  t->orders.items[t->orders.len++] = (txn_order){NULL, o, NULL, 0};
   return 0;
 }
 
@@ -177,7 +233,7 @@ int txn_merge_orders(shop_txn *outer, shop_txn *inner) {
       outer->orders.items[j].work = in.work;
       outer->orders.items[j].keep_version = 0;
     } else {
-      outer->orders.items[outer->orders.len++] = (txn_order){in.orig, in.work, 0};
+      outer->orders.items[outer->orders.len++] = (txn_order){in.orig, in.work, in.slot, 0};
     }
   }
   inner->orders.len = 0;
@@ -185,7 +241,10 @@ int txn_merge_orders(shop_txn *outer, shop_txn *inner) {
 }
 
 void txn_free(shop_txn *t) {
-  for (size_t i = 0; i < t->orders.len; i++) order_free(t->orders.items[i].work);
+  for (size_t i = 0; i < t->orders.len; i++) {
+    order_free(t->orders.items[i].work);
+    if (!t->orders.items[i].orig) pd_free(t->orders.items[i].slot); /* prepared, never committed */
+  }
   for (size_t i = 0; i < t->outbox.len; i++) outbox_msg_free(&t->outbox.items[i]);
   for (size_t i = 0; i < t->notes.len; i++) pd_free(t->notes.items[i].order_id);
   for (size_t i = 0; i < t->products.len; i++) free_product_value(t->products.items[i]);
@@ -239,14 +298,44 @@ void shop_rekey(order *o) {
   o->urgency = act < urgent ? act : urgent;
 }
 
-static void metrics_apply(shop_metrics *m, const order *o, int64_t sign) {
-  m->paid += sign * (o->paid_at != 0);
-  m->dispatch_decided += sign * (o->shipped_at != 0 || o->deadlines[DL_SHIP_BY].state == DL_MISSED);
-  m->late_dispatch += sign * ((o->flags & FLAG_LATE_DISPATCH) != 0);
-  m->seller_cancelled += sign * (o->stage == STAGE_CANCELLED && o->seller_fault_cancel);
-  m->delivered += sign * (o->delivered_at != 0);
-  m->delivered_on_time += sign * (o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY));
-  m->conflicts += sign * (int64_t)o->conflicts.len;
+/* What the metrics count of an order, a bit each: kept in its slot, so that the counters are
+ * summed at open and kept exact at commit without reading any order's body. */
+enum {
+  METRIC_PAID = 1 << 0,
+  METRIC_DISPATCH_DECIDED = 1 << 1, /* shipped, or past the 72 h mark unshipped */
+  METRIC_LATE_DISPATCH = 1 << 2,    /* H9 */
+  METRIC_SELLER_CANCELLED = 1 << 3,
+  METRIC_DELIVERED = 1 << 4,
+  METRIC_ON_TIME = 1 << 5           /* T4 */
+};
+
+void shop_slot_keys(order_slot *sl, order *o) {
+  shop_rekey(o);
+  sl->urgency = o->urgency;
+  sl->next_event = o->next_event;
+  sl->placed_at = o->placed_at;
+  sl->version = o->version;
+  sl->seq = o->seq;
+  sl->id = o->id;
+  sl->stage = (uint8_t)o->stage;
+  sl->metric_bits = (uint8_t)((o->paid_at != 0 ? METRIC_PAID : 0) |
+                              (o->shipped_at != 0 || o->deadlines[DL_SHIP_BY].state == DL_MISSED ? METRIC_DISPATCH_DECIDED : 0) |
+                              (o->flags & FLAG_LATE_DISPATCH ? METRIC_LATE_DISPATCH : 0) |
+                              (o->stage == STAGE_CANCELLED && o->seller_fault_cancel ? METRIC_SELLER_CANCELLED : 0) |
+                              (o->delivered_at != 0 ? METRIC_DELIVERED : 0) |
+                              (o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY) ? METRIC_ON_TIME : 0));
+  sl->conflicts = (uint32_t)o->conflicts.len;
+}
+
+void shop_metrics_apply(shop_metrics *m, const order_slot *sl, int64_t sign) {
+  unsigned b = sl->metric_bits;
+  m->paid += sign * ((b & METRIC_PAID) != 0);
+  m->dispatch_decided += sign * ((b & METRIC_DISPATCH_DECIDED) != 0);
+  m->late_dispatch += sign * ((b & METRIC_LATE_DISPATCH) != 0);
+  m->seller_cancelled += sign * ((b & METRIC_SELLER_CANCELLED) != 0);
+  m->delivered += sign * ((b & METRIC_DELIVERED) != 0);
+  m->delivered_on_time += sign * ((b & METRIC_ON_TIME) != 0);
+  m->conflicts += sign * (int64_t)sl->conflicts;
 }
 
 /* Makes by_seq, op_list and the dirty flags big enough for `orders` new orders and `ops` new
@@ -269,17 +358,30 @@ static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
   return 0;
 }
 
-int shop_load_order(pd_shop *s, order *o) {
-  if (o->seq == 0 || o->seq > SHOP_MAX_SEQ || idmap_get(&s->orders, o->id)) return -1;
-  if (o->version > SYNC_VERSION_MAX) return -1;
-  if (o->seq >= s->next_seq) s->next_seq = o->seq + 1;
-  if (o->version > s->version) s->version = o->version;
+int shop_load_slot(pd_shop *s, order_slot *sl) {
+  if (sl->seq == 0 || sl->seq > SHOP_MAX_SEQ || sl->stage >= STAGE_COUNT || idmap_get(&s->orders, sl->id))
+    return -1;
+  if (sl->version > SYNC_VERSION_MAX) return -1;
+  if (sl->seq >= s->next_seq) s->next_seq = sl->seq + 1;
+  if (sl->version > s->version) s->version = sl->version;
   if (idmap_reserve(&s->orders, 1) || reserve_pages(s, 0, 0)) return -1;
-  if (s->by_seq.items[o->seq]) return -1; /* two orders with one seq: not a file of ours */
-  idmap_put(&s->orders, o->id, o);
-  s->by_seq.items[o->seq] = o;
-  reindex(s, o);
-  metrics_apply(&s->metrics, o, +1);
+  if (s->by_seq.items[sl->seq]) return -1; /* two orders with one seq: not a file of ours */
+  idmap_put(&s->orders, sl->id, sl);
+  s->by_seq.items[sl->seq] = sl;
+  reindex(s, sl);
+  shop_metrics_apply(&s->metrics, sl, +1);
+  return 0;
+}
+
+int shop_load_order(pd_shop *s, order *o) {
+  order_slot *sl = pd_calloc(1, sizeof *sl);
+  if (!sl) return -1;
+  shop_slot_keys(sl, o);
+  sl->o = o;
+  if (shop_load_slot(s, sl)) {
+    pd_free(sl);
+    return -1;
+  }
   return 0;
 }
 
@@ -297,6 +399,10 @@ int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
   size_t fresh = 0;
   for (size_t i = 0; i < t->orders.len; i++) fresh += t->orders.items[i].orig == NULL;
   if (idmap_reserve(&s->orders, fresh)) return -1;
+  for (size_t i = 0; i < t->orders.len; i++)
+    if (!t->orders.items[i].orig && !t->orders.items[i].slot &&
+        !(t->orders.items[i].slot = pd_calloc(1, sizeof(order_slot))))
+      return -1;
   if (VEC_RESERVE(s->outbox, t->outbox.len)) return -1;
   if (VEC_RESERVE(s->notes, t->notes.len)) return -1;
   if (idmap_reserve(&s->products, t->products.len)) return -1;
@@ -305,7 +411,7 @@ int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
   return reserve_pages(s, fresh, op != NULL);
 }
 
-static void unindex(pd_shop *s, order *o) {
+static void unindex(pd_shop *s, order_slot *o) {
   if (index_contains(&o->stage_node)) index_remove(&s->by_stage[o->stage], &o->stage_node);
   if (index_contains(&o->all_node)) index_remove(&s->all, &o->all_node);
   if (index_contains(&o->tick_node)) index_remove(&s->timed, &o->tick_node);
@@ -315,8 +421,8 @@ static void unindex(pd_shop *s, order *o) {
   if (index_contains(&o->version_node)) index_remove(&s->by_version, &o->version_node);
 }
 
-static void reindex(pd_shop *s, order *o) {
-  shop_rekey(o);
+/* Inserts a slot under its keys (set by shop_slot_keys or read from a summary). */
+static void reindex(pd_shop *s, order_slot *o) {
   index_insert(&s->by_stage[o->stage], &o->stage_node);
   index_insert(&s->all, &o->all_node);
   if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node);
@@ -333,19 +439,22 @@ static void commit_orders(pd_shop *s, shop_txn *t) {
       s->version = t->orders.items[i].work->version;
   for (size_t i = 0; i < t->orders.len; i++) {
     order *orig = t->orders.items[i].orig, *work = t->orders.items[i].work;
+    order_slot *sl = t->orders.items[i].slot; /* orig's, or the one shop_prepare made */
     if (!t->orders.items[i].keep_version) work->version = ++s->version;
     if (orig) {
-      unindex(s, orig);
-      metrics_apply(&s->metrics, orig, -1);
-      work->seq = orig->seq;
+      unindex(s, sl);
+      shop_metrics_apply(&s->metrics, sl, -1);
+      work->seq = sl->seq;
     } else {
       work->seq = s->next_seq++;
     }
-    idmap_put(&s->orders, work->id, work); /* reserved: cannot fail */
-    s->by_seq.items[work->seq] = work;
+    shop_slot_keys(sl, work);
+    sl->o = work;
+    idmap_put(&s->orders, work->id, sl); /* reserved: cannot fail */
+    s->by_seq.items[work->seq] = sl;
     s->dirty_orders.items[work->seq / ORDER_PAGE] = 1;
-    reindex(s, work);
-    metrics_apply(&s->metrics, work, +1);
+    reindex(s, sl);
+    shop_metrics_apply(&s->metrics, sl, +1);
     order_free(orig);
   }
   t->orders.len = 0;

@@ -99,9 +99,41 @@ typedef struct {
   int64_t conflicts;         /* sync: conflicts on orders (sync.status) */
 } shop_metrics;
 
+/*
+ * What the shop keeps of every order, whether its body is read yet or not: the indexes' nodes
+ * and keys, what the metrics count, and the order itself once read. A store of format 5 loads
+ * only these at open (the page's summaries: ~160 bytes an order instead of ~1 KB read whole)
+ * and the body of an order on first use (shop_order), because on this VM an open pays ~3 ms
+ * for every MB it touches: building every order of 100k took 0.5 s, most of it first touch.
+ * The keys are copies of the order's (shop_rekey), set whenever the order changes.
+ */
+typedef struct order_slot {
+  index_node stage_node;        /* in its stage, by urgency */
+  index_node all_node;          /* across stages, by urgency */
+  index_node tick_node;         /* by next_event, for tick */
+  index_node version_node;      /* by version, for sync.changes */
+  index_node placed_stage_node; /* in its stage, by placed_at: orders.list sort newest/oldest */
+  index_node placed_all_node;   /* across stages, by placed_at */
+  pd_ms urgency, next_event, placed_at;
+  uint64_t version, seq;
+  const char *id;     /* the order's id: its own once read, else in its page's id block */
+  order *o;           /* the order; NULL until its body is read */
+  uint32_t body_at;   /* where its body lies in its page file (store.c), while o is NULL */
+  uint32_t body_len;
+  uint8_t stage;      /* order_stage */
+  uint8_t metric_bits; /* METRIC_* (shop.c): what the metrics count of it */
+  uint8_t in_block;   /* allocated in a page's block of slots, not alone */
+  uint32_t conflicts; /* its conflicts (metrics) */
+} order_slot;
+
+/* Reads the body of a slot whose order is not read yet (the store's; shop_order calls it).
+ * The order, or NULL with *oom set for out of memory, or why[] saying what is damaged. */
+typedef order *(*shop_body_fn)(void *ud, const order_slot *sl, int *oom, char *why, size_t why_n);
+
 typedef struct {
   order *orig; /* NULL for a new order */
   order *work; /* the copy the command changes */
+  order_slot *slot; /* orig's slot; for a new order, the one shop_prepare allocated */
   int keep_version; /* sync.base: work keeps the version its state carries (not stamped) */
 } txn_order;
 
@@ -139,7 +171,7 @@ typedef struct shop_txn {
 
 struct pd_shop {
   shop_policy policy;
-  idmap orders;                  /* order id → order */
+  idmap orders;                  /* order id → order_slot */
   pd_index by_stage[STAGE_COUNT];
   pd_index all;
   pd_index timed;                /* by next_event, for tick */
@@ -154,7 +186,8 @@ struct pd_shop {
   idmap ops;                     /* op id → applied_op */
   uint64_t next_op_seq;
   uint64_t ops_floor;            /* no live operation below this seq (OPS_KEPT); not stored */
-  PD_VEC(order *) by_seq;        /* seq → order (NULL at 0): the store's pages */
+  PD_VEC(order_slot *) by_seq;   /* seq → slot (NULL at 0): the store's pages */
+  PD_VEC(void *) blocks;         /* the pages' blocks of slots and of ids (freed with the shop) */
   PD_VEC(applied_op *) op_list;  /* op seq → applied_op */
   PD_VEC(uint8_t) dirty_orders;  /* one flag per order page changed since the last checkpoint */
   PD_VEC(uint8_t) dirty_ops;     /* one flag per operation page */
@@ -169,8 +202,23 @@ struct pd_shop {
   PD_VEC(pending_op) pending;    /* by seq, ascending */
   pd_journal_fn journal;
   void *journal_ud;
+  shop_body_fn read_body;        /* the store's reader of bodies not read yet */
+  void *read_body_ud;
+  /* Set when a body could not be read during the command running: pd_exec then fails it
+   * (SHOP_UNREADABLE_OOM: out of memory; _DAMAGED: what unreadable_why says), whatever the
+   * command made of the missing order, so nothing is decided on an order it could not see. */
+  int unreadable;
+  char unreadable_why[256];
 };
 
+enum { SHOP_UNREADABLE_OOM = 1, SHOP_UNREADABLE_DAMAGED = 2 };
+
+/* The slot of an order id, or NULL. */
+order_slot *shop_slot(pd_shop *s, const char *order_id);
+/* The slot's order, read from the store on first use: NULL when it cannot be read
+ * (s->unreadable says why). */
+order *shop_order(pd_shop *s, order_slot *sl);
+/* shop_order(shop_slot()): NULL when not found, or unreadable (s->unreadable set). */
 order *shop_find(pd_shop *s, const char *order_id);
 void applied_op_free(applied_op *op); /* NULL is fine */
 
@@ -179,8 +227,9 @@ order *txn_find(pd_shop *s, shop_txn *t, const char *order_id);
 /* A working copy of order_id for this transaction (made once). NULL: not found or no memory;
  * *oom tells which. */
 order *txn_edit(pd_shop *s, shop_txn *t, const char *order_id, int *oom);
-/* A working copy of orig, which the caller knows is not in t yet (tick: no search). */
-order *txn_take(shop_txn *t, order *orig);
+/* A working copy of the slot's order, which the caller knows is not in t yet (tick: no
+ * search). NULL: no memory, or unreadable (s->unreadable set). */
+order *txn_take(pd_shop *s, shop_txn *t, order_slot *sl);
 int txn_add_order(shop_txn *t, order *o);         /* takes o; -1 = no memory (o freed) */
 int txn_outbox(shop_txn *t, const char *order_id, const char *channel, const char *kind,
                const char *text, pd_ms at);
@@ -200,6 +249,18 @@ void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record);
 
 /* Adds a loaded order or operation (store.c): indexes, metrics, pages; not dirty. 0 or -1. */
 int shop_load_order(pd_shop *s, order *o);
+/* Adds the slot of an order whose body is read later (store.c): the caller filled its keys,
+ * id, metrics and body place, and owns its memory (in_block) through s->blocks. 0 or -1 (a
+ * seq out of range or taken, an id taken, no memory): nothing added. */
+int shop_load_slot(pd_shop *s, order_slot *sl);
+/* The slot's keys, metrics and id as the order o says (for a store's summary, and to check a
+ * body read against its summary). */
+void shop_slot_keys(order_slot *sl, order *o);
+/* 1 when o (a body just read) says what its summary sl said; anything else is damage, not an
+ * order to use. */
+int shop_slot_agrees(const order_slot *sl, order *o);
+/* Adds (sign +1) or takes away (-1) what the metrics count of an order, from its slot. */
+void shop_metrics_apply(shop_metrics *m, const order_slot *sl, int64_t sign);
 int shop_load_op(pd_shop *s, applied_op *op);
 
 /* Recomputes o's index keys (urgency, next_event) from its deadlines and requests. */

@@ -11,7 +11,7 @@ static const char *check_index(const pd_index *ix, size_t member, int which) {
   size_t n = 0;
   const index_node *prev = NULL;
   for (const index_node *node = index_first(ix); node; node = index_next(node), n++) {
-    const order *o = (const order *)(const void *)((const char *)node - member);
+    const order_slot *o = (const order_slot *)(const void *)((const char *)node - member);
     int64_t key = index_key(ix, node);
     uint64_t seq = index_seq(ix, node);
     if (prev) {
@@ -46,31 +46,31 @@ const char *shop_check(const pd_shop *s) {
   shop_metrics m;
   memset(&m, 0, sizeof m);
   for (int st = 0; st < STAGE_COUNT; st++) {
-    const char *why = check_index(&s->by_stage[st], offsetof(order, stage_node), 0);
+    const char *why = check_index(&s->by_stage[st], offsetof(order_slot, stage_node), 0);
     if (why) return why;
     for (const index_node *n = index_first(&s->by_stage[st]); n; n = index_next(n))
-      if (PD_CONTAINER(n, order, stage_node)->stage != (order_stage)st)
+      if (PD_CONTAINER(n, order_slot, stage_node)->stage != st)
         return "an order is indexed under another stage";
     in_stages += s->by_stage[st].count;
-    why = check_index(&s->placed_by_stage[st], offsetof(order, placed_stage_node), 3);
+    why = check_index(&s->placed_by_stage[st], offsetof(order_slot, placed_stage_node), 3);
     if (why) return why;
     for (const index_node *n = index_first(&s->placed_by_stage[st]); n; n = index_next(n))
-      if (PD_CONTAINER(n, order, placed_stage_node)->stage != (order_stage)st)
+      if (PD_CONTAINER(n, order_slot, placed_stage_node)->stage != st)
         return "an order is indexed under another stage";
     if (s->placed_by_stage[st].count != s->by_stage[st].count)
       return "the stage indexes by urgency and by placement disagree";
   }
-  const char *why = check_index(&s->all, offsetof(order, all_node), 1);
-  if (!why) why = check_index(&s->timed, offsetof(order, tick_node), 2);
-  if (!why) why = check_index(&s->placed, offsetof(order, placed_all_node), 3);
-  if (!why) why = check_index(&s->by_version, offsetof(order, version_node), 4);
+  const char *why = check_index(&s->all, offsetof(order_slot, all_node), 1);
+  if (!why) why = check_index(&s->timed, offsetof(order_slot, tick_node), 2);
+  if (!why) why = check_index(&s->placed, offsetof(order_slot, placed_all_node), 3);
+  if (!why) why = check_index(&s->by_version, offsetof(order_slot, version_node), 4);
   if (!why) why = check_sync(s);
   if (why) return why;
   if (s->by_version.count != s->orders.len) return "the version index and the order map disagree";
   if (in_stages != s->orders.len || s->all.count != s->orders.len || s->placed.count != s->orders.len)
     return "the stage indexes and the order map disagree";
   for (size_t seq = 0; seq < s->by_seq.len; seq++) {
-    const order *o = s->by_seq.items[seq];
+    const order_slot *o = s->by_seq.items[seq];
     if (!o) continue;
     if (o->seq != seq) return "an order sits at another seq in the pages";
     if (idmap_get(&s->orders, o->id) != o) return "an order of the pages is not in the map";
@@ -80,17 +80,18 @@ const char *shop_check(const pd_shop *s) {
     if ((o->next_event != PD_NEVER) != index_contains(&o->tick_node))
       return "an order's timed event and the timed index disagree";
     timed += o->next_event != PD_NEVER;
-    order copy = *o;
-    shop_rekey(&copy);
-    if (copy.urgency != o->urgency || copy.next_event != o->next_event)
-      return "an order's index keys are not what its deadlines say";
-    m.paid += o->paid_at != 0;
-    m.dispatch_decided += o->shipped_at != 0 || o->deadlines[DL_SHIP_BY].state == DL_MISSED;
-    m.late_dispatch += (o->flags & FLAG_LATE_DISPATCH) != 0;
-    m.seller_cancelled += o->stage == STAGE_CANCELLED && o->seller_fault_cancel;
-    m.delivered += o->delivered_at != 0;
-    m.delivered_on_time += o->delivered_at != 0 && !(o->flags & FLAG_LATE_DELIVERY);
-    m.conflicts += (int64_t)o->conflicts.len;
+    if (o->o) { /* read: its slot must say what the order says (a slot not read yet is its summary) */
+      order copy = *o->o;
+      order_slot keys;
+      memset(&keys, 0, sizeof keys);
+      shop_slot_keys(&keys, &copy);
+      if (keys.urgency != o->urgency || keys.next_event != o->next_event)
+        return "an order's index keys are not what its deadlines say";
+      if (strcmp(keys.id, o->id) != 0 || keys.seq != o->seq || keys.stage != o->stage || keys.placed_at != o->placed_at ||
+          keys.version != o->version || keys.metric_bits != o->metric_bits || keys.conflicts != o->conflicts)
+        return "an order's slot differs from the order";
+    }
+    shop_metrics_apply(&m, o, +1);
     if (o->version > s->version) return "an order carries a version the shop has not reached";
   }
   if (timed != s->timed.count) return "the timed index holds orders it should not";

@@ -381,6 +381,40 @@ order *snapshot_read_order(bytes_reader *r) {
   return o;
 }
 
+/* --- an order's summary (format 5 order pages): what its slot holds, then its body's size --- */
+
+enum { SUMMARY_URGENCY = 1u << 6, SUMMARY_NEXT_EVENT = 1u << 7 }; /* above the metric bits */
+
+void snapshot_write_summary(bytes_writer *w, const order_slot *sl, uint32_t body_len) {
+  uint32_t bits = sl->metric_bits | (sl->urgency != PD_NEVER ? SUMMARY_URGENCY : 0) |
+                  (sl->next_event != PD_NEVER ? SUMMARY_NEXT_EVENT : 0);
+  bw_str(w, sl->id);
+  bw_u64(w, sl->seq);
+  bw_u32(w, sl->stage);
+  bw_i64(w, sl->placed_at);
+  bw_u32(w, bits);
+  if (sl->urgency != PD_NEVER) bw_i64(w, delta(sl->urgency, sl->placed_at));
+  if (sl->next_event != PD_NEVER) bw_i64(w, delta(sl->next_event, sl->placed_at));
+  bw_u64(w, sl->version);
+  bw_u32(w, sl->conflicts);
+  bw_u32(w, body_len);
+}
+
+uint32_t snapshot_read_summary(bytes_reader *r, order_slot *sl, const unsigned char **id, size_t *id_n) {
+  if (!br_view(r, STR_MAX, id, id_n)) r->failed = 1; /* an order always has an id */
+  sl->seq = br_u64(r);
+  sl->stage = (uint8_t)br_below(r, STAGE_COUNT);
+  sl->placed_at = br_i64(r);
+  uint32_t bits = br_below(r, SUMMARY_NEXT_EVENT << 1);
+  sl->metric_bits = (uint8_t)(bits & (SUMMARY_URGENCY - 1));
+  sl->urgency = bits & SUMMARY_URGENCY ? undelta(br_i64(r), sl->placed_at) : PD_NEVER;
+  sl->next_event = bits & SUMMARY_NEXT_EVENT ? undelta(br_i64(r), sl->placed_at) : PD_NEVER;
+  sl->version = br_u64(r);
+  sl->conflicts = br_below(r, ITEMS_MAX);
+  uint32_t body_len = br_u32(r);
+  return r->failed ? 0 : body_len;
+}
+
 void snapshot_write_state(bytes_writer *w, const order *o) {
   bw_fixed32(w, SNAPSHOT_VERSION);
   snapshot_write_order(w, o);

@@ -5,9 +5,12 @@
  *   manifest.pds               the commit point: which snapshot files make the shop, and the
  *                              journal seq they cover (written whole: temporary + rename)
  *   shop-<gen>.pds             policy, catalog, outbox, notifications, counters
- *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq; ops-<page>-<gen>.pds likewise (a
- *                              store of format 3 or older: smaller pages, rewritten in these
- *                              at its first writable open)
+ *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq, each as its summary then its body
+ *                              (format 5): an open reads the summaries, and a body when a
+ *                              command first needs it, from the file the store keeps open;
+ *                              ops-<page>-<gen>.pds likewise, whole (a store of format 3 or
+ *                              older: smaller pages, rewritten in these at its first writable
+ *                              open)
  *   journal-<seq>.pdj          the commands applied after the snapshot (journal.c)
  * A checkpoint writes only the pages changed since the last one, under a new generation, then
  * the manifest; files of older generations are removed only once the new manifest is safe, so
@@ -17,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +30,7 @@
 #include "crc32c.h"
 #include "fileio.h"
 #include "journal.h"
+#include "order_page.h"
 #include "packdesk.h"
 #include "shop.h"
 #include "snapshot.h"
@@ -54,6 +59,7 @@ struct pd_store {
   uint32_t order_page, op_page;    /* page sizes of the snapshot on disk (shop.h) */
   PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
   PD_VEC(uint64_t) op_gens;
+  PD_VEC(int) order_fds;           /* per order page of format 5: its file, open (-1: none) */
   char err[320];
 };
 
@@ -68,6 +74,10 @@ static void set_err(pd_store *st, pd_store_report *rep, const char *fmt, const c
 }
 
 /* --- file framing: magic, version, body, CRC-32C of all before it --- */
+
+static uint32_t le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static void frame_begin(bytes_writer *w, uint32_t magic) {
   bw_fixed32(w, magic);
@@ -99,6 +109,77 @@ static int frame_read(const char *path, uint32_t magic, unsigned char **buf, byt
 
 /* --- loading --- */
 
+/* Keeps page's file open for the bodies read later: a file of the page's next generation
+ * replaces it by rename and the old one is unlinked once superseded, but an open file keeps
+ * the bytes it had (natively and in MEMFS alike). Without a descriptor (none left), a body is
+ * read by path; the file stays until every body of its page has been read (write_page). */
+static void keep_open(pd_store *st, uint32_t page, int fd) {
+  while (st->order_fds.len <= page) {
+    if (VEC_GROW(st->order_fds)) {
+      close(fd);
+      return;
+    }
+    st->order_fds.items[st->order_fds.len++] = -1;
+  }
+  if (st->order_fds.items[page] >= 0) close(st->order_fds.items[page]);
+  st->order_fds.items[page] = fd;
+}
+
+static void close_page_file(pd_store *st, size_t page) {
+  if (page < st->order_fds.len && st->order_fds.items[page] >= 0) close(st->order_fds.items[page]);
+  if (page < st->order_fds.len) st->order_fds.items[page] = -1;
+}
+
+/* A page of orders of format 5, lazily: its head (up to the summaries' CRC) read and loaded,
+ * its file kept open for the bodies. 1 when the file is of an older format (read it whole),
+ * 0 when loaded, -1 when not right. */
+static int load_orders_lazy(pd_store *st, uint32_t page, const char *path) {
+  int fd = open(path, O_RDONLY), rc = -1;
+  struct stat sb;
+  unsigned char first[64], *head = NULL;
+  order_page_head h;
+  if (fd < 0) return -1;
+  ssize_t n = fstat(fd, &sb) == 0 ? pread(fd, first, sizeof first, 0) : -1;
+  if (n < 12 || le32(first) != MAGIC_ORDERS) goto done;
+  uint32_t format = le32(first + 4);
+  if (format < ORDER_PAGE_LAZY_FORMAT) {
+    rc = 1;
+    goto done;
+  }
+  if (format > SNAPSHOT_VERSION || order_page_head_parse(first, (size_t)n, format, &h) || h.page != page ||
+      h.bodies_at > (size_t)sb.st_size || !(head = pd_malloc(h.bodies_at)) ||
+      pread(fd, head, h.bodies_at, 0) != (ssize_t)h.bodies_at)
+    goto done;
+  rc = order_page_load(st->shop, head, &h, format, NULL, (size_t)sb.st_size);
+done:
+  pd_free(head);
+  if (rc == 0) keep_open(st, page, fd);
+  else close(fd);
+  return rc;
+}
+
+/* Reads a body not read yet (the shop's read_body), from its page's file. */
+static order *read_body(void *ud, const order_slot *sl, int *oom, char *why, size_t why_n) {
+  pd_store *st = ud;
+  size_t page = (size_t)(sl->seq / ORDER_PAGE);
+  char path[4096];
+  *oom = 0;
+  if (page >= st->order_gens.len || !st->order_gens.items[page]) {
+    snprintf(why, why_n, "its page is not in the snapshot");
+    return NULL;
+  }
+  path_of(st, path, sizeof path, "orders", (long)page, st->order_gens.items[page]);
+  int fd = page < st->order_fds.len ? st->order_fds.items[page] : -1, own = fd < 0;
+  if (own && (fd = open(path, O_RDONLY)) < 0) {
+    snprintf(why, why_n, "%.200s cannot be opened", strrchr(path, '/') + 1);
+    return NULL;
+  }
+  order *o = order_page_read_body(fd, sl, oom);
+  if (own) close(fd);
+  if (!o && !*oom) snprintf(why, why_n, "%.200s is damaged", strrchr(path, '/') + 1);
+  return o;
+}
+
 static int load_page(pd_store *st, const char *kind, uint32_t magic, uint32_t page, uint64_t gen) {
   char path[4096];
   unsigned char *buf = NULL;
@@ -106,7 +187,18 @@ static int load_page(pd_store *st, const char *kind, uint32_t magic, uint32_t pa
   int ops = magic == MAGIC_OPS, rc = -1;
   uint32_t size = ops ? st->op_page : st->order_page;
   path_of(st, path, sizeof path, kind, (long)page, gen);
-  if (frame_read(path, magic, &buf, &r) || br_u32(&r) != page) goto done;
+  if (!ops && !(st->flags & PD_STORE_EAGER) && (rc = load_orders_lazy(st, page, path)) <= 0) goto done;
+  rc = -1;
+  if (frame_read(path, magic, &buf, &r)) goto done;
+  if (!ops && r.format >= ORDER_PAGE_LAZY_FORMAT) { /* eager: the whole file, its CRC checked */
+    order_page_head h;
+    rc = order_page_head_parse(buf, r.len + 4, r.format, &h) || h.page != page ||
+                 order_page_load(st->shop, buf, &h, r.format, buf, r.len + 4)
+             ? -1
+             : 0;
+    goto done;
+  }
+  if (br_u32(&r) != page) goto done;
   uint32_t count = br_below(&r, size + 1);
   for (uint32_t i = 0; i < count && !r.failed; i++) {
     if (ops) {
@@ -295,6 +387,8 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     goto fail;
   }
   st->flags = flags;
+  st->shop->read_body = read_body;
+  st->shop->read_body_ud = st;
   st->order_page = ORDER_PAGE;
   st->op_page = OP_PAGE;
   if (!read_only && mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -349,21 +443,24 @@ static int write_page(pd_store *st, const char *kind, uint32_t magic, uint32_t p
   pd_shop *s = st->shop;
   int ops = magic == MAGIC_OPS;
   size_t first = (size_t)page * (ops ? OP_PAGE : ORDER_PAGE), end = first + (ops ? OP_PAGE : ORDER_PAGE);
-  uint32_t count = 0;
-  for (size_t i = first; i < end; i++)
-    count += ops ? (i < s->op_list.len && s->op_list.items[i]) : (i < s->by_seq.len && s->by_seq.items[i]);
   frame_begin(&w, magic);
-  bw_u32(&w, page);
-  bw_u32(&w, count);
-  for (size_t i = first; i < end; i++) {
-    if (ops && i < s->op_list.len && s->op_list.items[i]) {
-      snapshot_write_op(&w, s->op_list.items[i]);
-      bw_u64(&w, s->op_list.items[i]->seq);
-    } else if (!ops && i < s->by_seq.len && s->by_seq.items[i]) {
-      snapshot_write_order(&w, s->by_seq.items[i]);
-    }
-  }
   path_of(st, path, sizeof path, kind, (long)page, gen);
+  if (!ops) {
+    if (order_page_write(&w, s, page)) {
+      bw_free(&w);
+      return -1;
+    }
+    return frame_end_write(&w, path);
+  }
+  bw_u32(&w, page);
+  uint32_t count = 0;
+  for (size_t i = first; i < end; i++) count += i < s->op_list.len && s->op_list.items[i];
+  bw_u32(&w, count);
+  for (size_t i = first; i < end && i < s->op_list.len; i++) {
+    if (!s->op_list.items[i]) continue;
+    snapshot_write_op(&w, s->op_list.items[i]);
+    bw_u64(&w, s->op_list.items[i]->seq);
+  }
   return frame_end_write(&w, path);
 }
 
@@ -405,6 +502,8 @@ static void supersede(pd_store *st, const char *kind, uint8_t *dirty, size_t pag
 static void remove_superseded(pd_store *st, uint64_t gen, uint64_t old_shop_gen) {
   char path[4096];
   pd_shop *s = st->shop;
+  for (size_t p = 0; p < s->dirty_orders.len; p++)
+    if (s->dirty_orders.items[p]) close_page_file(st, p); /* its orders are all read (write_orders) */
   supersede(st, "orders", s->dirty_orders.items, s->dirty_orders.len, st->order_gens.items, gen);
   supersede(st, "ops", s->dirty_ops.items, s->dirty_ops.len, st->op_gens.items, gen);
   if (old_shop_gen) {
@@ -471,6 +570,8 @@ const char *pd_store_errmsg(const pd_store *st) { return st->err; }
 void pd_store_close(pd_store *st) {
   if (!st) return;
   if (st->jr) journal_close(st->jr);
+  for (size_t p = 0; p < st->order_fds.len; p++) close_page_file(st, p);
+  pd_free(st->order_fds.items);
   pd_shop_free(st->shop);
   pd_free(st->order_gens.items);
   pd_free(st->op_gens.items);

@@ -95,7 +95,12 @@ static int take_state(cmd_ctx *k, base_run *b, size_t i, const cJSON *item) {
     order_free(o);
     return -1;
   }
-  order *local = shop_find(k->shop, id);
+  order_slot *slot = shop_slot(k->shop, id);
+  order *local = slot ? shop_order(k->shop, slot) : NULL;
+  if (slot && !local) { /* unreadable: pd_exec answers why */
+    order_free(o);
+    return fail_oom(&k->rc);
+  }
   while (o->conflicts.len) order_remove_conflict(o, o->conflicts.items[0].op);
   for (size_t c = 0; local && c < local->conflicts.len; c++)
     if (order_add_conflict(o, &local->conflicts.items[c])) {
@@ -106,7 +111,7 @@ static int take_state(cmd_ctx *k, base_run *b, size_t i, const cJSON *item) {
     order_free(o);
     return fail_oom(&k->rc);
   }
-  k->txn.orders.items[k->txn.orders.len++] = (txn_order){local, o, 1};
+  k->txn.orders.items[k->txn.orders.len++] = (txn_order){local, o, slot, 1};
   b->given.items[b->given.len++] = id;
   return 0;
 }

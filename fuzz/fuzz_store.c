@@ -64,6 +64,26 @@ static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
   }
   if (kind == 2) return snapshot_read_shop(r, s) ? -1 : 0;
   (void)br_u32(r); /* the page number: the store checks it against seqs, shop_check does here */
+  if (kind == 3 && r->format >= 5) { /* summaries and bodies, read as an eager open does */
+    uint32_t count = br_below(r, ORDER_PAGE + 1);
+    (void)br_u32(r); /* the ids' size: the store's block for them */
+    for (uint32_t i = 0; i < count && !r->failed; i++) {
+      order_slot sl;
+      const unsigned char *id;
+      size_t id_n;
+      memset(&sl, 0, sizeof sl);
+      uint32_t body_len = snapshot_read_summary(r, &sl, &id, &id_n);
+      if (r->failed) break;
+      bytes_reader body = {r->data + r->pos, body_len, 0, 0, r->format};
+      r->pos += body_len;
+      char idz[256];
+      snprintf(idz, sizeof idz, "%.*s", (int)(id_n < 255 ? id_n : 255), (const char *)id);
+      sl.id = idz;
+      order *o = snapshot_read_order(&body);
+      if (o && (body.pos != body.len || !shop_slot_agrees(&sl, o) || shop_load_order(s, o))) order_free(o);
+    }
+    return 0;
+  }
   uint32_t count = br_below(r, kind == 3 ? ORDER_PAGE + 1 : OP_PAGE + 1);
   for (uint32_t i = 0; i < count && !r->failed; i++) read_record(r, s, kind == 3 ? 0 : 1);
   return 0;
@@ -72,8 +92,9 @@ static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
 /* Snapshot bodies, past their CRC. Two layouts, told apart by the first byte (its value / 3):
  *  even: records of format 2 (kind % 3 each): what this target read before format 3, so the
  *        inputs in fuzz/regressions mean what they meant;
- *  odd:  a format byte (% SNAPSHOT_VERSION: formats 1 to 4; it was % 3 before format 4, so a
- *        format-3 seed kept from then reads as format 4, whose bodies are format 3's), then
+ *  odd:  a format byte (% SNAPSHOT_VERSION: formats 1 to 5; it was % 3 before format 4, so a
+ *        format-3 seed kept from then reads as format 4, whose bodies are format 3's; a page
+ *        of orders of format 5 is summaries and bodies), then
  *        records of any kind (% 5), so whole page and shop files of every format are seeds
  *        (fuzz/seeds.mjs). */
 static void fuzz_snapshot(uint8_t selector, const uint8_t *data, size_t size) {

@@ -22,6 +22,7 @@ void suite_base64(void);
 void suite_sync(void);
 void suite_snapshot(void);
 void suite_retention(void);
+void suite_lazy(void);
 
 static const struct {
   const char *name;
@@ -39,6 +40,7 @@ static const struct {
     {"sync", suite_sync},
     {"snapshot", suite_snapshot},
     {"retention", suite_retention},
+    {"lazy", suite_lazy},
 };
 
 int main(void) {

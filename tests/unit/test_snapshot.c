@@ -5,6 +5,9 @@
  *  - a store of format 3 in the old small pages (tests/unit/fixtures/store-v3: 3 order pages, 2
  *    of operations, a journal tail) opens read-only as it is, and a writable open rewrites it
  *    in one page of each; a write failing at any point of that rewrite loses nothing;
+ *  - a store of format 4 (tests/unit/fixtures/store-v4: orders read whole at open) opens as it
+ *    is, and the pages a checkpoint rewrites are written in format 5 (orders as summaries and
+ *    bodies), read lazily and eagerly alike;
  *  - an order with every field at its edges (times far from placed_at, INT64_MIN/MAX, "" and
  *    NULL strings) round-trips byte for byte; every cut of it and every failed allocation
  *    while reading it fails cleanly;
@@ -231,6 +234,43 @@ static void snapshot_store_v3(void) {
   }
   UNIT_CHECK(failures > 5); /* the rewrite writes pages, shop, manifest, journal: all were hit */
   pd_shop_free(ref);
+}
+
+/* --- format 4: the store-v3 commands, written by the build of f372059 (1 page of each) --- */
+
+static void snapshot_store_v4(void) {
+  UNIT_TEST("snapshot: a store of format 4 opens as it is, and the pages a checkpoint rewrites become format 5");
+  char tmpl[] = "/tmp/pdv4-XXXXXX";
+  char *dir = mkdtemp(tmpl);
+  copy_fixture("store-v4", dir);
+  UNIT_CHECK(file_format(dir, "manifest") == 4 && file_format(dir, "orders-") == 4);
+  pd_shop *ref = pd_shop_new();
+  char req[1024];
+  for (int i = 0; i < V3_COMMANDS; i++) {
+    v3_command(i, req, sizeof req);
+    exec_ok(ref, req);
+  }
+  pd_store_report rep;
+  UNIT_CHECK(open_equals(dir, PD_STORE_READ_ONLY, ref, &rep) == 0 && !rep.damaged && rep.replayed == V3_TAIL);
+  UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0 && !rep.damaged && rep.orders == V3_ORDERS + V3_TAIL);
+  UNIT_CHECK(file_format(dir, "orders-") == 4); /* same page sizes: nothing to rewrite */
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st != NULL);
+  if (st) {
+    const char *confirm = "{\"cmd\":\"order.confirm\",\"at\":1766000001000,\"order_id\":\"P3\"}";
+    char *r = pd_store_exec(st, confirm, strlen(confirm));
+    UNIT_CHECK(is_ok(r));
+    pd_string_free(r);
+    exec_ok(ref, confirm);
+    UNIT_CHECK(pd_store_checkpoint(st) == 0);
+    pd_store_close(st);
+  }
+  /* The journal's tail carried ops: their page was rewritten too. */
+  UNIT_CHECK(file_format(dir, "orders-") == SNAPSHOT_VERSION && file_format(dir, "ops-") == SNAPSHOT_VERSION);
+  UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0 && rep.replayed == 0);
+  UNIT_CHECK(open_equals(dir, PD_STORE_READ_ONLY | PD_STORE_EAGER, ref, &rep) == 0 && !rep.damaged);
+  pd_shop_free(ref);
+  rm_rf(dir);
 }
 
 /* --- one order with every field set, at its edges --- */
@@ -548,6 +588,7 @@ void suite_snapshot(void);
 void suite_snapshot(void) {
   snapshot_store_v2();
   snapshot_store_v3();
+  snapshot_store_v4();
   snapshot_roundtrip();
   snapshot_varints();
   snapshot_loaded_strings();

@@ -37,7 +37,7 @@
 static void shop_bytes(pd_shop *s, bytes_writer *w) {
   snapshot_write_shop(w, s);
   for (size_t i = 0; i < s->by_seq.len; i++)
-    if (s->by_seq.items[i]) snapshot_write_order(w, s->by_seq.items[i]);
+    if (s->by_seq.items[i]) snapshot_write_order(w, shop_order(s, s->by_seq.items[i]));
   for (size_t i = 0; i < s->op_list.len; i++)
     if (s->op_list.items[i]) {
       snapshot_write_op(w, s->op_list.items[i]);
@@ -76,7 +76,8 @@ static int same_orders(pd_shop *a, pd_shop *b) {
     return 0;
   }
   for (size_t i = 0; i < a->by_seq.len; i++) {
-    const order *o = a->by_seq.items[i], *p = o ? shop_find(b, o->id) : NULL;
+    const order *o = a->by_seq.items[i] ? shop_order(a, a->by_seq.items[i]) : NULL;
+    const order *p = o ? shop_find(b, o->id) : NULL;
     if (!o) continue;
     bytes_writer x = {0}, y = {0};
     order_bytes(o, &x);

@@ -1,0 +1,345 @@
+/*
+ * test_lazy.c: orders read on first use (store format 5, shop.h's order_slot).
+ *  - an open reads no order's body: the indexes, counts, metrics and sync versions come from
+ *    the summaries, and equal those of the same shop built in memory; a command reads the
+ *    orders it needs and no other;
+ *  - a body that does not say what its summary says (a writer's bug, or damage the CRC did
+ *    not catch) is refused with STORAGE by every command that needs it, changes nothing and
+ *    leaves the rest of the shop working; the checkpoint that would rewrite its page fails
+ *    and loses nothing; an eager open (verify, export) finds it at open;
+ *  - a byte flipped in a body is found by the body's CRC when a command reads it (STORAGE),
+ *    and by verify's eager open; one flipped in the summaries fails the open of the page;
+ *  - running out of memory while reading a body fails the command with OUT_OF_MEMORY, for
+ *    every allocation the read makes, and the next try reads it;
+ *  - bodies come from the file the open read, even once it is unlinked (a checkpoint of
+ *    another process, or IndexedDB's refresh of a follower's files).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cJSON.h"
+#include "crc32c.h"
+#include "fileio.h"
+#include "packdesk.h"
+#include "scenario.h"
+#include "shop.h"
+#include "shop_check.h"
+#include "tempdir.h"
+#include "unit.h"
+
+#define T0 1766000000000LL
+#define ORDERS 2500 /* three pages of ORDER_PAGE */
+
+static void import_req(int i, char *req, size_t n) {
+  snprintf(req, n,
+           "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"Z%04d\",\"placed_at\":%lld,"
+           "\"paid_at\":%lld,\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-%d\","
+           "\"name\":\"Product %d\",\"quantity\":1,\"unit_price\":150000}],\"buyer\":{\"name\":"
+           "\"Buyer %d\",\"phone\":\"+84 900 000 000\",\"address\":\"%d Le Loi\",\"region\":\"Hanoi\"}}}",
+           T0 + i, i, T0 + i, T0 + i, i % 7, i % 7, i, i);
+}
+
+/* The response to req, and whether it is ok / its error code. */
+static char *run(pd_store *st, const char *req) { return pd_store_exec(st, req, strlen(req)); }
+static int is_ok(const char *r) { return r && strncmp(r, "{\"ok\":true", 10) == 0; }
+static int has_code(const char *r, const char *code) {
+  char want[64];
+  snprintf(want, sizeof want, "\"code\":\"%s\"", code);
+  return r && strstr(r, want) != NULL;
+}
+
+/* A store of ORDERS imported orders, checkpointed, in a new directory; the same shop built in
+ * memory in *ref. */
+static char *make_store(char *tmpl, pd_shop **ref) {
+  char *dir = mkdtemp(tmpl), req[1024];
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  *ref = pd_shop_new();
+  for (int i = 0; st && i < ORDERS; i++) {
+    import_req(i, req, sizeof req);
+    char *r = run(st, req), *q = pd_exec(*ref, req, strlen(req));
+    UNIT_CHECK(is_ok(r) && is_ok(q));
+    pd_string_free(r);
+    pd_string_free(q);
+  }
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  return dir;
+}
+
+static size_t bodies_read(const pd_shop *s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->by_seq.len; i++) n += s->by_seq.items[i] && s->by_seq.items[i]->o;
+  return n;
+}
+
+/* The same request to the store and to the reference: the same answer. */
+static int same_answer(pd_store *st, pd_shop *ref, const char *req) {
+  char *a = run(st, req), *b = pd_exec(ref, req, strlen(req));
+  int same = a && b && strcmp(a, b) == 0;
+  if (!same) fprintf(stderr, "  %s\n  store: %.300s\n  ref:   %.300s\n", req, a ? a : "", b ? b : "");
+  pd_string_free(a);
+  pd_string_free(b);
+  return same;
+}
+
+static void lazy_open_reads_nothing(void) {
+  UNIT_TEST("lazy: an open reads no body; a command reads the orders it needs, and no other");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.orders == ORDERS && !rep.damaged);
+  if (!st) return;
+  pd_shop *s = pd_store_shop(st);
+  UNIT_CHECK_INT(bodies_read(s), 0);
+  UNIT_CHECK(shop_check(s) == NULL);
+  /* What the summaries alone answer: */
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"metrics\",\"at\":1766000100000}"));
+  UNIT_CHECK_INT(bodies_read(s), 0);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":10}"));
+  UNIT_CHECK_INT(bodies_read(s), 10);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":5,\"sort\":\"newest\"}"));
+  UNIT_CHECK_INT(bodies_read(s), 15);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z1200\"}"));
+  UNIT_CHECK_INT(bodies_read(s), 16);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"line.check\",\"at\":1766000100000,\"order_id\":\"Z1300\",\"line_id\":\"L1\",\"result\":\"ok\"}"));
+  UNIT_CHECK_INT(bodies_read(s), 17);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"sync.changes\",\"at\":1766000100000,\"since\":2490}"));
+  UNIT_CHECK(shop_check(s) == NULL);
+  char *got = scenario_snapshot(s), *want = scenario_snapshot(ref); /* reads every body */
+  UNIT_CHECK(got && want && strcmp(got, want) == 0);
+  free(got);
+  free(want);
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
+/* The path of the file of page `page` of orders in dir. */
+static void page_path(const char *dir, uint64_t page, char *path, size_t n) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "orders-%llu-", (unsigned long long)page);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  path[0] = '\0';
+  while (d && (e = readdir(d)))
+    if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) snprintf(path, n, "%s/%s", dir, e->d_name);
+  if (d) closedir(d);
+}
+
+/* Where an order's body lies: its page file, offset and length (from a read-only open). */
+static int body_place(const char *dir, const char *id, char *path, size_t n, uint32_t *at, uint32_t *len) {
+  pd_store *st = pd_store_open(dir, PD_STORE_READ_ONLY, NULL);
+  const order_slot *sl = st ? shop_slot(pd_store_shop(st), id) : NULL;
+  if (sl) {
+    page_path(dir, sl->seq / ORDER_PAGE, path, n);
+    *at = sl->body_at;
+    *len = sl->body_len;
+  }
+  pd_store_close(st);
+  return sl ? 0 : -1;
+}
+
+/* Rewrites a page file with `edit` applied to its bytes; with `seal`, the file's last CRC is
+ * made good again (what the lazy reader does not check, and verify does). */
+static int edit_file(const char *path, void (*edit)(unsigned char *buf, void *ud), void *ud, int seal) {
+  unsigned char *buf;
+  size_t n;
+  if (fio_read_file(path, &buf, &n)) return -1;
+  edit(buf, ud);
+  if (seal) {
+    uint32_t crc = crc32c(0, buf, n - 4);
+    for (int i = 0; i < 4; i++) buf[n - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
+  }
+  int rc = fio_write_file_atomic(path, buf, n);
+  pd_free(buf);
+  return rc;
+}
+
+typedef struct {
+  uint32_t a, b, len;
+} swap_args;
+
+static void swap(unsigned char *buf, void *ud) {
+  swap_args *w = ud;
+  unsigned char tmp[4096];
+  memcpy(tmp, buf + w->a, w->len);
+  memmove(buf + w->a, buf + w->b, w->len);
+  memcpy(buf + w->b, tmp, w->len);
+}
+
+static void flip(unsigned char *buf, void *ud) { buf[*(uint32_t *)ud] ^= 0x20; }
+
+/* Swaps the bodies of two orders of one page (same length, each with its CRC) and seals the
+ * file: each body decodes, but says another order than its summary. */
+static int swap_bodies(const char *dir, const char *a_id, const char *b_id) {
+  char path[4096], path_b[4096];
+  swap_args w;
+  uint32_t len_b;
+  if (body_place(dir, a_id, path, sizeof path, &w.a, &w.len) ||
+      body_place(dir, b_id, path_b, sizeof path_b, &w.b, &len_b) || w.len != len_b || strcmp(path, path_b) != 0)
+    return -1;
+  w.len += 4;
+  return edit_file(path, swap, &w, 1);
+}
+
+static void lazy_mismatch_refused(void) {
+  UNIT_TEST("lazy: a body that is not what its summary says is refused (STORAGE), changes nothing, and the rest works");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  UNIT_CHECK(swap_bodies(dir, "Z0005", "Z0006") == 0);
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged); /* the summaries are whole: the open cannot know */
+  if (!st) return;
+  char *r = run(st, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z0005\"}");
+  UNIT_CHECK(has_code(r, "STORAGE") && strstr(r, "Z0005") && strstr(r, "does not match its summary"));
+  pd_string_free(r);
+  r = run(st, "{\"cmd\":\"line.check\",\"at\":1766000100000,\"op\":\"c-5\",\"order_id\":\"Z0006\",\"line_id\":\"L1\",\"result\":\"ok\"}");
+  UNIT_CHECK(has_code(r, "STORAGE") && strstr(r, "Z0006"));
+  pd_string_free(r);
+  /* Every command that would need either: a first page of the list, an import of it again. */
+  r = run(st, "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"sort\":\"oldest\",\"limit\":10}");
+  UNIT_CHECK(has_code(r, "STORAGE"));
+  pd_string_free(r);
+  char req[1024];
+  import_req(5, req, sizeof req);
+  r = run(st, req);
+  UNIT_CHECK(has_code(r, "STORAGE")); /* never taken for a new order of that id */
+  pd_string_free(r);
+  UNIT_CHECK(shop_check(pd_store_shop(st)) == NULL && pd_store_shop(st)->orders.len == ORDERS);
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"line.check\",\"at\":1766000100000,\"order_id\":\"Z0007\",\"line_id\":\"L1\",\"result\":\"ok\"}"));
+  UNIT_CHECK(same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2400\"}"));
+  /* The page must be rewritten whole, and two of its bodies cannot be read: the checkpoint
+   * fails, and the journal still holds the check. */
+  UNIT_CHECK(pd_store_checkpoint(st) == -1);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 1 && !rep.damaged);
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z0007\"}"));
+  pd_store_close(st);
+  /* verify and export read every body at open: the page is damage there (and the journal's
+   * check of Z0007, which lies past the damage in that page, no longer applies). */
+  st = pd_store_open(dir, PD_STORE_READ_ONLY | PD_STORE_EAGER, &rep);
+  UNIT_CHECK(rep.damaged);
+  pd_store_close(st);
+  UNIT_CHECK(pd_store_open(dir, PD_STORE_EAGER, &rep) == NULL);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
+static void lazy_flipped_bytes(void) {
+  UNIT_TEST("lazy: a byte flipped in a body is found when it is read (STORAGE) and by verify; in the summaries, at open");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  char path[4096];
+  uint32_t at, len;
+  UNIT_CHECK(body_place(dir, "Z1500", path, sizeof path, &at, &len) == 0);
+  uint32_t where = at + len / 2;
+  UNIT_CHECK(edit_file(path, flip, &where, 0) == 0);
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  char *r = st ? run(st, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z1500\"}") : NULL;
+  UNIT_CHECK(has_code(r, "STORAGE") && strstr(r, "Z1500") && strstr(r, "is damaged"));
+  pd_string_free(r);
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z1501\"}"));
+  pd_store_close(st);
+  st = pd_store_open(dir, PD_STORE_READ_ONLY | PD_STORE_EAGER, &rep); /* verify */
+  UNIT_CHECK(st && rep.damaged && strstr(rep.message, "orders-1-"));
+  pd_store_close(st);
+  /* The same byte flipped back, then one of the summaries: no open takes the page. */
+  UNIT_CHECK(edit_file(path, flip, &where, 0) == 0);
+  where = 40;
+  UNIT_CHECK(edit_file(path, flip, &where, 1) == 0);
+  UNIT_CHECK(pd_store_open(dir, 0, &rep) == NULL);
+  st = pd_store_open(dir, PD_STORE_READ_ONLY, &rep);
+  UNIT_CHECK(st && rep.damaged && strstr(rep.message, "orders-1-") && rep.orders == ORDERS - ORDER_PAGE);
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
+static void lazy_read_out_of_memory(void) {
+  UNIT_TEST("lazy: out of memory while reading a body fails the command (OUT_OF_MEMORY), and the next try reads it");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  const char *get = "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z0042\"}";
+  int failures = 0;
+  for (long n = 1; n < 400; n++) {
+    pd_store *st = pd_store_open(dir, 0, NULL);
+    if (!st) break;
+    char pack[128]; /* a new order each time: the last one may have been confirmed */
+    snprintf(pack, sizeof pack, "{\"cmd\":\"line.check\",\"at\":1766000100000,\"order_id\":\"Z%04ld\",\"line_id\":\"L1\",\"result\":\"ok\"}", 1000 + n);
+    pd_alloc_fail_after(n);
+    long before = pd_alloc_failures();
+    char *a = run(st, get), *b = run(st, pack);
+    int failed = pd_alloc_failures() != before;
+    pd_alloc_fail_after(0);
+    UNIT_CHECK(!a || is_ok(a) || has_code(a, "OUT_OF_MEMORY"));
+    UNIT_CHECK(!b || is_ok(b) || has_code(b, "OUT_OF_MEMORY") || has_code(b, "STORAGE"));
+    int confirmed = is_ok(b);
+    pd_string_free(a);
+    pd_string_free(b);
+    UNIT_CHECK(same_answer(st, ref, get));
+    UNIT_CHECK(shop_check(pd_store_shop(st)) == NULL);
+    pd_store_close(st);
+    if (confirmed) { /* it was saved: the reference takes it too, once */
+      char *q = pd_exec(ref, pack, strlen(pack));
+      pd_string_free(q);
+    }
+    if (!failed) break;
+    failures++;
+  }
+  UNIT_CHECK(failures > 5);
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  char *got = st ? scenario_snapshot(pd_store_shop(st)) : NULL, *want = scenario_snapshot(ref);
+  UNIT_CHECK(got && want && strcmp(got, want) == 0);
+  free(got);
+  free(want);
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
+static void lazy_reads_the_opened_file(void) {
+  UNIT_TEST("lazy: bodies come from the files the open read, even once they are unlinked");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  pd_store *st = pd_store_open(dir, PD_STORE_READ_ONLY, NULL);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[4096];
+  int unlinked = 0;
+  while (d && (e = readdir(d)))
+    if (strncmp(e->d_name, "orders-", 7) == 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      unlinked += unlink(path) == 0;
+    }
+  if (d) closedir(d);
+  UNIT_CHECK_INT(unlinked, 3);
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2222\"}"));
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":50}"));
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
+void suite_lazy(void);
+void suite_lazy(void) {
+  lazy_open_reads_nothing();
+  lazy_mismatch_refused();
+  lazy_flipped_bytes();
+  lazy_read_out_of_memory();
+  lazy_reads_the_opened_file();
+}
