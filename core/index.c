@@ -152,6 +152,26 @@ void index_insert(pd_index *ix, index_node *n) {
  * false and n can be inserted again. With two children, n's in-order successor takes n's
  * place in the tree (nodes are moved; keys are their objects').
  */
+/* The middle node of nodes[lo, hi) at the root, each half built likewise below it: heights
+ * of siblings differ by at most one, so the tree is an AVL tree as it stands. */
+static index_node *build(index_node **nodes, size_t lo, size_t hi, index_node *parent) {
+  if (lo >= hi) return NULL;
+  size_t mid = lo + (hi - lo) / 2;
+  index_node *n = nodes[mid];
+  n->parent = parent;
+  n->left = build(nodes, lo, mid, n);
+  n->right = build(nodes, mid + 1, hi, n);
+  n->height = 0;
+  update_height(n);
+  return n;
+}
+
+void index_build(pd_index *ix, index_node **nodes, size_t n) {
+  assert(ix->root == NULL);
+  ix->root = build(nodes, 0, n, NULL);
+  ix->count = n;
+}
+
 void index_remove(pd_index *ix, index_node *n) {
   assert(n->height != 0 && ix->count > 0);
   index_node *fix_from; /* lowest node whose subtree lost a node */

@@ -41,6 +41,10 @@ void index_insert(pd_index *ix, index_node *n);
 /* A node's key and seq, read from its object. */
 int64_t index_key(const pd_index *ix, const index_node *n);
 uint64_t index_seq(const pd_index *ix, const index_node *n);
+/* Fills an empty ix with nodes (in no index), given in strict (key, seq) order: a balanced
+ * tree in O(n), where n inserts cost O(n log n) and touch the tree's memory at random (a
+ * store's open builds six indexes of every order it loads). */
+void index_build(pd_index *ix, index_node **nodes, size_t n);
 /* Removes n, which must be in ix. */
 void index_remove(pd_index *ix, index_node *n);
 int index_contains(const index_node *n); /* 1 while n is in some index */

@@ -8,7 +8,6 @@
 #include "sync.h"
 #include "vec.h"
 
-static void reindex(pd_shop *s, order_slot *sl);
 
 static void shop_init_indexes(pd_shop *s) {
 #define ORDER_INDEX(ix, node, key) \
@@ -368,7 +367,7 @@ int shop_load_slot(pd_shop *s, order_slot *sl) {
   if (s->by_seq.items[sl->seq]) return -1; /* two orders with one seq: not a file of ours */
   idmap_put(&s->orders, sl->id, sl);
   s->by_seq.items[sl->seq] = sl;
-  reindex(s, sl);
+  if (!s->index_later) shop_index_slot(s, sl);
   shop_metrics_apply(&s->metrics, sl, +1);
   return 0;
 }
@@ -421,8 +420,7 @@ static void unindex(pd_shop *s, order_slot *o) {
   if (index_contains(&o->version_node)) index_remove(&s->by_version, &o->version_node);
 }
 
-/* Inserts a slot under its keys (set by shop_slot_keys or read from a summary). */
-static void reindex(pd_shop *s, order_slot *o) {
+void shop_index_slot(pd_shop *s, order_slot *o) {
   index_insert(&s->by_stage[o->stage], &o->stage_node);
   index_insert(&s->all, &o->all_node);
   if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node);
@@ -453,7 +451,7 @@ static void commit_orders(pd_shop *s, shop_txn *t) {
     idmap_put(&s->orders, work->id, sl); /* reserved: cannot fail */
     s->by_seq.items[work->seq] = sl;
     s->dirty_orders.items[work->seq / ORDER_PAGE] = 1;
-    reindex(s, sl);
+    shop_index_slot(s, sl);
     shop_metrics_apply(&s->metrics, sl, +1);
     order_free(orig);
   }

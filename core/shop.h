@@ -202,6 +202,7 @@ struct pd_shop {
   PD_VEC(pending_op) pending;    /* by seq, ascending */
   pd_journal_fn journal;
   void *journal_ud;
+  int index_later;               /* loading: slots are indexed at the end (shop_index_all) */
   shop_body_fn read_body;        /* the store's reader of bodies not read yet */
   void *read_body_ud;
   /* Set when a body could not be read during the command running: pd_exec then fails it
@@ -253,6 +254,11 @@ int shop_load_order(pd_shop *s, order *o);
  * id, metrics and body place, and owns its memory (in_block) through s->blocks. 0 or -1 (a
  * seq out of range or taken, an id taken, no memory): nothing added. */
 int shop_load_slot(pd_shop *s, order_slot *sl);
+/* Inserts a slot into the indexes under its keys (set by shop_slot_keys, or read from a
+ * summary). Never allocates. */
+void shop_index_slot(pd_shop *s, order_slot *sl);
+/* Indexes every slot loaded while index_later was set, all at once (shop_index_all.c). */
+void shop_index_all(pd_shop *s);
 /* The slot's keys, metrics and id as the order o says (for a store's summary, and to check a
  * body read against its summary). */
 void shop_slot_keys(order_slot *sl, order *o);

@@ -284,11 +284,14 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
   (void)idmap_reserve(&s->orders, (size_t)(orders < s->next_seq ? orders : s->next_seq - 1));
   (void)idmap_reserve(&s->ops, (size_t)(ops < s->next_op_seq ? ops : s->next_op_seq - 1));
   int damaged = 0;
+  s->index_later = 1; /* the indexes are built once every page is in */
   for (size_t p = 0; p < st->order_gens.len; p++)
     if (st->order_gens.items[p] && load_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, st->order_gens.items[p])) {
       if (!read_only) return -1;
       damaged = 1; /* read-only: keep what is readable, say what is not */
     }
+  s->index_later = 0;
+  shop_index_all(s);
   for (size_t p = 0; p < st->op_gens.len; p++)
     if (st->op_gens.items[p] && load_page(st, "ops", MAGIC_OPS, (uint32_t)p, st->op_gens.items[p])) {
       if (!read_only) return -1;
