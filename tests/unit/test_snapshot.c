@@ -178,6 +178,17 @@ static void v3_command(int i, char *buf, size_t n) {
              at, i, k);
 }
 
+/* The shop the store-v3 (and store-v4) commands make, in memory. */
+static pd_shop *v3_reference(void) {
+  pd_shop *ref = pd_shop_new();
+  char req[1024];
+  for (int i = 0; i < V3_COMMANDS; i++) {
+    v3_command(i, req, sizeof req);
+    exec_ok(ref, req);
+  }
+  return ref;
+}
+
 /* Opens dir (flags), checks it holds what ref does, and closes it; 0 when it opened. */
 static int open_equals(const char *dir, int flags, pd_shop *ref, pd_store_report *rep) {
   pd_store *st = pd_store_open(dir, flags, rep);
@@ -197,12 +208,7 @@ static void snapshot_store_v3(void) {
   char *dir = mkdtemp(tmpl);
   copy_fixture("store-v3", dir);
   UNIT_CHECK(file_format(dir, "manifest") == 3 && count_files(dir, "orders-") == 3 && count_files(dir, "ops-") == 2);
-  pd_shop *ref = pd_shop_new();
-  char req[1024];
-  for (int i = 0; i < V3_COMMANDS; i++) {
-    v3_command(i, req, sizeof req);
-    exec_ok(ref, req);
-  }
+  pd_shop *ref = v3_reference();
   pd_store_report rep;
   UNIT_CHECK(open_equals(dir, PD_STORE_READ_ONLY, ref, &rep) == 0 && !rep.damaged && rep.replayed == V3_TAIL);
   UNIT_CHECK(file_format(dir, "manifest") == 3 && count_files(dir, "orders-") == 3); /* read-only: untouched */
@@ -244,12 +250,7 @@ static void snapshot_store_v4(void) {
   char *dir = mkdtemp(tmpl);
   copy_fixture("store-v4", dir);
   UNIT_CHECK(file_format(dir, "manifest") == 4 && file_format(dir, "orders-") == 4);
-  pd_shop *ref = pd_shop_new();
-  char req[1024];
-  for (int i = 0; i < V3_COMMANDS; i++) {
-    v3_command(i, req, sizeof req);
-    exec_ok(ref, req);
-  }
+  pd_shop *ref = v3_reference();
   pd_store_report rep;
   UNIT_CHECK(open_equals(dir, PD_STORE_READ_ONLY, ref, &rep) == 0 && !rep.damaged && rep.replayed == V3_TAIL);
   UNIT_CHECK(open_equals(dir, 0, ref, &rep) == 0 && !rep.damaged && rep.orders == V3_ORDERS + V3_TAIL);
