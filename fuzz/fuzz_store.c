@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "order_page.h"
 #include "packdesk.h"
 #include "shop.h"
 #include "shop_check.h"
@@ -63,27 +64,27 @@ static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
     return 0;
   }
   if (kind == 2) return snapshot_read_shop(r, s) ? -1 : 0;
-  (void)br_u32(r); /* the page number: the store checks it against seqs, shop_check does here */
-  if (kind == 3 && r->format >= 5) { /* summaries and bodies, read as an eager open does */
-    uint32_t count = br_below(r, ORDER_PAGE + 1);
-    (void)br_u32(r); /* the ids' size: the store's block for them */
-    for (uint32_t i = 0; i < count && !r->failed; i++) {
-      order_slot sl;
-      const unsigned char *id;
-      size_t id_n;
-      memset(&sl, 0, sizeof sl);
-      uint32_t body_len = snapshot_read_summary(r, &sl, &id, &id_n);
-      if (r->failed) break;
-      bytes_reader body = {r->data + r->pos, body_len, 0, 0, r->format};
-      r->pos += body_len;
-      char idz[256];
-      snprintf(idz, sizeof idz, "%.*s", (int)(id_n < 255 ? id_n : 255), (const char *)id);
-      sl.id = idz;
-      order *o = snapshot_read_order(&body);
-      if (o && (body.pos != body.len || !shop_slot_agrees(&sl, o) || shop_load_order(s, o))) order_free(o);
+  if (kind == 3 && r->format >= ORDER_PAGE_LAZY_FORMAT) { /* the rest: a page file past its header */
+    size_t n = r->len - r->pos;
+    unsigned char *file = malloc(n + 8);
+    if (!file) abort();
+    static const unsigned char magic[4] = {'P', 'D', 'S', 'O'}; /* the frame's, as the head's CRC covers it */
+    memcpy(file, magic, 4);
+    for (int i = 0; i < 4; i++) file[4 + i] = (unsigned char)(r->format >> (8 * i));
+    memcpy(file + 8, r->data + r->pos, n);
+    r->pos = r->len;
+    order_page_head h;
+    if (order_page_head_parse(file, n + 8, r->format, &h) == 0) {
+      order_page_load(s, file, &h, r->format, file, n + 8); /* eager: every body decoded */
+      pd_shop *lazy = pd_shop_new(); /* and lazily: the summaries alone */
+      order_page_load(lazy, file, &h, r->format, NULL, n + 8);
+      if (shop_check(lazy)) abort();
+      pd_shop_free(lazy);
     }
-    return 0;
+    free(file);
+    return -1;
   }
+  (void)br_u32(r); /* the page number: the store checks it against seqs, shop_check does here */
   uint32_t count = br_below(r, kind == 3 ? ORDER_PAGE + 1 : OP_PAGE + 1);
   for (uint32_t i = 0; i < count && !r->failed; i++) read_record(r, s, kind == 3 ? 0 : 1);
   return 0;
@@ -94,7 +95,8 @@ static int read_record(bytes_reader *r, pd_shop *s, uint8_t kind) {
  *        inputs in fuzz/regressions mean what they meant;
  *  odd:  a format byte (% SNAPSHOT_VERSION: formats 1 to 5; it was % 3 before format 4, so a
  *        format-3 seed kept from then reads as format 4, whose bodies are format 3's; a page
- *        of orders of format 5 is summaries and bodies), then
+ *        of orders of format 5 is the rest of the input, read as order_page.c reads a file,
+ *        eagerly and lazily), then
  *        records of any kind (% 5), so whole page and shop files of every format are seeds
  *        (fuzz/seeds.mjs). */
 static void fuzz_snapshot(uint8_t selector, const uint8_t *data, size_t size) {

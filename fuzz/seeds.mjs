@@ -38,10 +38,11 @@ for (const file of readdirSync(casesDir).filter((f) => f.endsWith('.json'))) {
   }
 }
 // Snapshot files, for fuzz_store's snapshot layout of whole records (see fuzz_store.c): byte 5
-// picks it, then the format (byte f: format f % 4 + 1), then records: 2 the shop file's body, 3
+// picks it, then the format (byte f: format f % 5 + 1), then records: 2 the shop file's body, 3
 // a page of orders, 4 a page of operations. A file's body is what lies between its 8-byte
-// header (magic, format) and its CRC. Format 4: a store the CLI fills past one checkpoint;
-// formats 1 to 3: the unit tests' fixture stores.
+// header (magic, format) and its CRC; a page of orders of format 5 keeps its CRC (order_page.c
+// checks the file's size against its bodies). Format 5: a store the CLI fills past one
+// checkpoint; formats 1 to 4: the unit tests' fixture stores.
 const SNAPSHOT_LAYOUT = 5;
 const KINDS = { shop: 2, orders: 3, ops: 4 };
 const putSnapshots = (dir) => {
@@ -49,7 +50,8 @@ const putSnapshots = (dir) => {
     const file = readFileSync(path.join(dir, f));
     const format = file.readUInt32LE(4);
     const kind = KINDS[f.split('-')[0]];
-    put('store', Buffer.concat([Buffer.from([SNAPSHOT_LAYOUT, format - 1, kind]), file.subarray(8, file.length - 4)]));
+    const end = kind === KINDS.orders && format >= 5 ? file.length : file.length - 4;
+    put('store', Buffer.concat([Buffer.from([SNAPSHOT_LAYOUT, format - 1, kind]), file.subarray(8, end)]));
   }
 };
 {
@@ -69,7 +71,7 @@ const putSnapshots = (dir) => {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  for (const fixture of ['store-v1', 'store-v2', 'store-v3']) putSnapshots(path.join(ROOT, 'tests/unit/fixtures', fixture));
+  for (const fixture of ['store-v1', 'store-v2', 'store-v3', 'store-v4']) putSnapshots(path.join(ROOT, 'tests/unit/fixtures', fixture));
 }
 const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
 for (const f of walk(path.join(ROOT, '../shared/fixtures')).filter((x) => x.endsWith('.json'))) {
