@@ -113,6 +113,28 @@ int idmap_reserve(idmap *m, size_t extra) {
  * ends it, growing the table first if that would pass the load limit.
  * 0, or -1 when growing failed: the map is then unchanged. Never fails after a reserve.
  */
+int idmap_add(idmap *m, const char *key, void *value) {
+  assert(key && key != IDMAP_TOMBSTONE);
+  if (idmap_reserve(m, 1) != 0) return -1;
+  idmap_slot *reuse = NULL, *s;
+  size_t mask = m->cap - 1;
+  for (size_t i = home_slot(key, m->cap);; i = (i + 1) & mask) {
+    s = &m->slots[i];
+    if (!s->key) break;
+    if (s->key == IDMAP_TOMBSTONE) {
+      if (!reuse) reuse = s;
+    } else if (strcmp(s->key, key) == 0) {
+      return -1;
+    }
+  }
+  m->used += reuse == NULL;
+  if (reuse) s = reuse;
+  s->key = key;
+  s->value = value;
+  m->len++;
+  return 0;
+}
+
 int idmap_put(idmap *m, const char *key, void *value) {
   assert(key && key != IDMAP_TOMBSTONE);
   for (;;) {

@@ -30,6 +30,9 @@ void *idmap_get(const idmap *m, const char *key);
 int idmap_reserve(idmap *m, size_t extra);
 /* Inserts or replaces. 0, or -1 when out of memory (only when not reserved ahead). */
 int idmap_put(idmap *m, const char *key, void *value);
+/* Inserts a key that must not be there yet, in one probe (a store's open adds 100k): 0, or
+ * -1 when it is there already (nothing changed) or out of memory. */
+int idmap_add(idmap *m, const char *key, void *value);
 /* Calls fn(value, ud) for every entry. fn may free the value and its key (the map reads
  * neither again), but must not change the map. */
 void idmap_each(const idmap *m, void (*fn)(void *value, void *ud), void *ud);

@@ -358,14 +358,13 @@ static int reserve_pages(pd_shop *s, size_t orders, size_t ops) {
 }
 
 int shop_load_slot(pd_shop *s, order_slot *sl) {
-  if (sl->seq == 0 || sl->seq > SHOP_MAX_SEQ || sl->stage >= STAGE_COUNT || idmap_get(&s->orders, sl->id))
+  if (sl->seq == 0 || sl->seq > SHOP_MAX_SEQ || sl->stage >= STAGE_COUNT || sl->version > SYNC_VERSION_MAX)
     return -1;
-  if (sl->version > SYNC_VERSION_MAX) return -1;
   if (sl->seq >= s->next_seq) s->next_seq = sl->seq + 1;
   if (sl->version > s->version) s->version = sl->version;
-  if (idmap_reserve(&s->orders, 1) || reserve_pages(s, 0, 0)) return -1;
+  if (sl->seq >= s->by_seq.len && reserve_pages(s, 0, 0)) return -1;
   if (s->by_seq.items[sl->seq]) return -1; /* two orders with one seq: not a file of ours */
-  idmap_put(&s->orders, sl->id, sl);
+  if (idmap_add(&s->orders, sl->id, sl)) return -1; /* an id twice, or no memory */
   s->by_seq.items[sl->seq] = sl;
   if (!s->index_later) shop_index_slot(s, sl);
   shop_metrics_apply(&s->metrics, sl, +1);

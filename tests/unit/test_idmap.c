@@ -113,6 +113,22 @@ static void test_tombstones(void) {
   UNIT_CHECK(all_found(&m, 0, 1000));
   UNIT_CHECK_INT(m.cap, cap);
 
+  /* idmap_add: refuses a key that is there (nothing changed), reuses a tombstone like put. */
+  UNIT_TEST("idmap add");
+  ok = 1;
+  for (int i = 0; i < 1000; i++) {
+    size_t len = m.len, used = m.used;
+    ok &= idmap_add(&m, keys[i], &values[(i + 1) % 1000]) == -1;
+    ok &= idmap_get(&m, keys[i]) == &values[i] && m.len == len && m.used == used;
+    ok &= idmap_remove(&m, keys[i]) == &values[i];
+    int tombstone = m.used == used; /* removing left a tombstone: adding takes it back */
+    used = m.used;
+    ok &= idmap_add(&m, keys[i], &values[i]) == 0 && idmap_get(&m, keys[i]) == &values[i];
+    ok &= m.len == len && m.used == used + !tombstone;
+  }
+  UNIT_CHECK(ok);
+  UNIT_CHECK(all_found(&m, 0, 1000));
+
   /* Churn: 200 live keys, many distinct keys through; the table must not keep growing. */
   UNIT_TEST("idmap churn");
   idmap_free(&m);
