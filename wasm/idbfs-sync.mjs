@@ -21,11 +21,25 @@
 // blocks of BLOCK at its next change. 3.1.6's syncfs(true) would refuse a blocked file loudly (a
 // file without contents), never load a truncated one. No path contains '\0', so no key collides.
 //
+// Any other file over SPLIT (64 KiB) bytes (an order page of ~260 KB at 1,000 orders, the shop's
+// file) is stored in two records, its head with the file's and the rest apart:
+//   path → {timestamp, mode, size, head}      head: its first SPLIT bytes
+//   path + '\0rest' → {contents}              the rest (no timestamp: not in the index)
+// because the core's open reads an order page's head only (format 5: the orders' summaries, ~4
+// MB of ~25 at 100k orders; at 100k no page's rest is read at open, only the shop file's) and a
+// body when a command first needs it, and what a load pays is deserializing what it reads
+// (reading a record's result, see readFiles): a load fetches the rest's record in its
+// transaction but leaves its result unread, for lazy-file.mjs to read when a read first reaches
+// past the head. The read of a 100k store (raw, the same 25.8 MB): 349 ms with every record's
+// result read, 182 ms with the rests left (medians of 11 fresh pages, load ~3; reading the rests
+// later took 171 ms, now paid page by page on first use). Files stored whole before load whole,
+// and are split at their next save; 3.1.6's syncfs(true) would refuse a split file loudly too.
+//
 // Why not FS.syncfs: every syncfs lists the whole mount and reads every key and timestamp of the
 // store before it writes, so a save cost what exists, not what changed (200 ms a command at 100k
 // orders, ~1,600 page files). A save here writes the paths fs-changes.mjs saw change (of a
 // blocked file, the blocks from the lowest changed offset), and deletes the records of those that
-// are gone, in one transaction: no listing of either side. A load reads everything (it has to),
+// are gone, in one transaction: no listing of either side. A load fetches everything (it has to),
 // in one transaction.
 //
 // What 3.1.6's library_idbfs.js gets wrong (read in /usr/share/emscripten/src), and the answer:
@@ -55,14 +69,19 @@
 //     min(mtime, now - 1), and never less than one more than what it last stored for the path.
 // Saves ask for 'strict' durability: with Chrome's 'relaxed', complete can come before the data
 // is on disk, and "saved" must survive the battery dying.
+import { lazyFile } from './lazy-file.mjs';
 import { StoreError, syncError } from './store-error.mjs';
 
 const FILE_STORE = 'FILE_DATA'; // IDBFS.DB_STORE_NAME
 export const BLOCK = 4 * 1024; // a journal segment is stored in blocks of this size
+export const SPLIT = 64 * 1024; // any other file over this size: its head of this size, then the rest
 
 const blockKey = (path, i) => `${path}\0${String(i).padStart(6, '0')}`;
 // The keys of the blocks of `path` from block `from` on.
 const blocksFrom = (path, from = 0) => IDBKeyRange.bound(blockKey(path, from), `${path}\u0001`, false, true);
+// The key of the rest of a split file (in blocksFrom(path) too: deleting a path's blocks deletes it).
+const REST = 'rest';
+const restKey = (path) => `${path}\0${REST}`;
 
 // fn(...args, callback) called back synchronously (IDBFS's local entry helpers) → return / throw.
 function callSync(fn, ...args) {
@@ -79,9 +98,193 @@ const copyOf = (data, start, end) => (data.subarray ? data.slice(start, end) : U
 
 const aborted = (tx) => tx.error ?? new StoreError('SYNC_ABORTED', 'the IndexedDB transaction was aborted');
 
+// Runs job(op) with a timeout. op.done(err, value) settles it once (err null: resolves to value);
+// onFail(op) runs before a failure is reported. At the timeout the transaction the job set as
+// op.tx is aborted (a late commit would be a consistent copy anyway: this just frees it).
+function guarded(job, timeoutMs, onFail) {
+  return new Promise((resolve, reject) => {
+    const op = { over: false, tx: null, taken: null };
+    op.done = (err, value) => {
+      if (op.over) return;
+      op.over = true;
+      clearTimeout(timer);
+      if (err === null) return resolve(value);
+      onFail(op);
+      reject(syncError(err || new StoreError('SYNC_FAILED', 'IndexedDB failed without saying why')));
+    };
+    const timer = setTimeout(() => {
+      try {
+        op.tx?.abort();
+      } catch {
+        // finished meanwhile
+      }
+      op.done(new StoreError('SYNC_TIMEOUT', `IndexedDB did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    try {
+      job(op);
+    } catch (e) {
+      op.done(e);
+    }
+  });
+}
+
+// IDBFS.getDB's database, opened without the module, so that a page's first read can start
+// before the core is in (readStore). As 3.1.6's library_idbfs.js opens it: version 21, the store
+// FILE_DATA and its 'timestamp' index created when missing. A failed open reports its error
+// (IDBFS's reports `undefined`, see 4 above).
+const DB_VERSION = 21; // IDBFS.DB_VERSION
+function openDatabase(mountpoint, op, next) {
+  const request = indexedDB.open(mountpoint, DB_VERSION);
+  request.onupgradeneeded = () => {
+    const db = request.result;
+    const files = db.objectStoreNames.contains(FILE_STORE) ? request.transaction.objectStore(FILE_STORE) : db.createObjectStore(FILE_STORE);
+    if (!files.indexNames.contains('timestamp')) files.createIndex('timestamp', 'timestamp', { unique: false });
+  };
+  request.onerror = () => op.done(request.error);
+  request.onsuccess = () => {
+    if (op.over) return request.result.close(); // timed out while opening
+    try {
+      next(request.result);
+    } catch (e) {
+      op.done(e);
+    }
+  };
+}
+
+// Reads, in one transaction of `db`, what a load of a mount needs (see 5 above): with `local`
+// (path → mtime of what memory has) empty, every file; else the files whose stored timestamp
+// differs from local's. Calls back onRead(read) once the transaction has completed: read =
+// {local, remote: path → timestamp (ms) of every file IndexedDB has, fetched: path → its record
+// (undefined: it vanished meanwhile), blocks: path → the contents of its blocks, by number,
+// rests: path → the request of a split file's rest, its result not read (see SPLIT above), and
+// `there`, whether the record exists}. The records' bytes are handed on as IndexedDB gave them,
+// never copied (a load gives them to MEMFS as the files' contents).
+function readFiles(db, local, op, onRead) {
+  const tx = db.transaction([FILE_STORE], 'readonly');
+  op.tx = tx;
+  const files = tx.objectStore(FILE_STORE);
+  const remote = new Map();
+  const fetched = new Map();
+  const blocks = new Map();
+  const rests = new Map();
+  const get = (path) => {
+    files.get(path).onsuccess = (e) => fetched.set(path, e.target.result);
+  };
+  // One get a file. Measured in Chromium 156 on this machine, at 100k orders (1,675 records,
+  // 29.7 MB, format 3): what a read costs is the records, not the bytes nor the requests. One
+  // get each: 0.56-0.69 s quiet, 0.8-1.1 s busy; getAll() over 16 or 64 key ranges in one
+  // transaction: 0.8-1.6 s; the same ranges in parallel transactions: 0.8-1.3 s (and they would
+  // break 5 above); one getAll(), or a cursor over the values: 2-4 s. Again at 100k orders of
+  // format 4 (154 records, 22 MB: 98 pages of ~227 KB), a raw read, medians of 7 fresh pages,
+  // busy machine: one get each 80 ms untouched, 220 ms with every result read (reading a
+  // result deserializes it: ~2 ms a 227 KB page, where what costs is the first touch of fresh
+  // memory: 22 MB copied into fresh memory took ~100 ms, into touched memory 1.6 ms); one
+  // getAll() 437 ms, a cursor 278 ms, 8 getAll() ranges 307 ms; records of 30 or 60 KB, or Blobs,
+  // no faster.
+  const all = !local.size;
+  if (all) {
+    // Nothing here yet (a page opening): everything is fetched, so the list needs no timestamps
+    // (they come with the records) and one getAllKeys() replaces a cursor step per file. Its
+    // keys also name every block, so a segment's blocks are asked for with the rest, not once
+    // its record has come back (one get each: 53 blocks of 4 KiB read in 15 ms, by one getAll()
+    // in 19 ms, medians of 30); a record without a timestamp is not in the index, so not a
+    // file, as below.
+    files.getAllKeys().onsuccess = (event) => {
+      for (const key of event.target.result) {
+        const cut = key.indexOf('\0');
+        if (cut < 0) {
+          get(key);
+          continue;
+        }
+        const path = key.slice(0, cut);
+        if (key.slice(cut + 1) === REST) {
+          rests.set(path, { request: files.get(key), there: true });
+          continue;
+        }
+        if (!blocks.has(path)) blocks.set(path, []);
+        const parts = blocks.get(path);
+        files.get(key).onsuccess = (e) => (parts[Number(key.slice(cut + 1))] = e.target.result?.contents);
+      }
+    };
+  } else {
+    // Blocks have no timestamp, so the index lists files only. A blocked file's blocks are
+    // asked for once its record says how many.
+    files.index('timestamp').openKeyCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (cursor) {
+        remote.set(cursor.primaryKey, cursor.key.getTime());
+        cursor.continue();
+        return;
+      }
+      for (const [path, time] of remote) {
+        if (local.get(path) === time) continue;
+        files.get(path).onsuccess = (e) => {
+          const entry = e.target.result;
+          fetched.set(path, entry);
+          if (entry?.head !== undefined) {
+            // Whether the rest is there, without reading it (getKey: its key or undefined).
+            const rest = { request: files.get(restKey(path)), there: false };
+            rests.set(path, rest);
+            files.getKey(restKey(path)).onsuccess = (k) => (rest.there = k.target.result !== undefined);
+          }
+          if (entry?.blocks === undefined) return;
+          const parts = [];
+          blocks.set(path, parts);
+          for (let i = 0; i < entry.blocks; i++) files.get(blockKey(path, i)).onsuccess = (b) => (parts[i] = b.target.result?.contents);
+        };
+      }
+    };
+  }
+  tx.onabort = () => op.done(aborted(tx));
+  tx.oncomplete = () => {
+    if (op.over) return;
+    if (all) {
+      for (const [path, entry] of fetched) {
+        if (entry?.timestamp instanceof Date) remote.set(path, entry.timestamp.getTime());
+        else fetched.delete(path);
+      }
+    }
+    onRead({ local, remote, fetched, blocks, rests });
+  };
+}
+
+// A blocked file's record and blocks (and the tail its record holds) → IDBFS's record of the
+// whole file. Blocks past the record's count (none are left behind by a save) are not its.
+function joinBlocks(path, entry, parts = []) {
+  const contents = new Uint8Array(entry.size);
+  const mine = parts.slice(0, entry.blocks);
+  let at = 0;
+  for (const part of entry.tail ? [...mine, entry.tail] : mine) {
+    if (!part || at + part.byteLength > entry.size) break;
+    contents.set(part, at);
+    at += part.byteLength;
+  }
+  if (mine.length !== entry.blocks || mine.includes(undefined) || at !== entry.size) {
+    const have = mine.filter((part) => part !== undefined).length;
+    throw new StoreError('SYNC_FAILED', `${path} is incomplete in IndexedDB: ${have} of ${entry.blocks} blocks, ${at} of ${entry.size} bytes`);
+  }
+  return { timestamp: entry.timestamp, mode: entry.mode, contents };
+}
+
+/**
+ * Reads the whole store of the IDBFS mount at `mountpoint` (every file, in one transaction)
+ * without the module: a page starts it as soon as it holds the lock (or knows it does not), while
+ * the core is still being fetched and compiled, and hands it to guardIdbfs's load(ms, read).
+ * Resolves to the read, which holds the database connection (`read.db`: load keeps it, or close
+ * it when the read is not loaded); rejects with a StoreError (SYNC_TIMEOUT after `timeoutMs`).
+ */
+export function readStore(mountpoint, timeoutMs) {
+  let db = null;
+  return guarded((op) => openDatabase(mountpoint, op, (opened) => {
+    db = opened;
+    readFiles(db, new Map(), op, (read) => op.done(null, { ...read, db }));
+  }), timeoutMs, () => db?.close());
+}
+
 /**
  * For the IDBFS mount at `mountpoint`, whose changes `changes` (fs-changes.mjs) tracks, returns
- * {load(ms), save(ms)}: load makes memory a copy of IndexedDB, save writes what changed. Both
+ * {load(ms, read?), save(ms)}: load makes memory a copy of IndexedDB (of `read`, readStore's,
+ * when given and nothing is in memory yet), save writes what changed. Both
  * resolve when IndexedDB has really done it and reject with a StoreError otherwise
  * (SYNC_TIMEOUT after `ms`). A failed save gives its paths back to `changes`, so the next one
  * writes them. `canUpload()` is asked before every save: a follower tab must never write.
@@ -90,7 +293,8 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
   const { FS, IDBFS } = M;
   const stamps = new Map(); // path → the timestamp (ms) IndexedDB has, or is being given, for it
   // How IndexedDB holds each path, known from loads and committed saves: n > 0: n full blocks of
-  // BLOCK bytes (the rest in the file's record); not in the map: no blocks (one record or none).
+  // BLOCK bytes (the rest in the file's record); SPLIT: its head and its rest's record; not in
+  // the map: no blocks (one record or none).
   // `unsure`: paths a failed save may or may not have written, and segments loaded in blocks of
   // another size (or without a tail: 64 KiB blocks, before); they are written whole, leftover
   // blocks deleted.
@@ -186,18 +390,24 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
     const size = node.usedBytes;
     const data = node.contents ?? new Uint8Array(0);
     // Only journal segments grow by appends; a snapshot file (.pds) is written whole by the core
-    // (temporary + rename) and read whole at every open, so it is one record, however big: an
-    // open reads fewer, bigger records fastest (see load below).
+    // (temporary + rename), so it is one record, or two over SPLIT, however big: an open reads
+    // fewer, bigger records fastest (see readFiles). Leftovers first: a rest's key is among them.
     if (!path.endsWith('.pdj')) {
-      files.put({ timestamp, mode, contents: copyOf(data, 0, size) }, path);
       if (known !== 0) files.delete(blocksFrom(path));
-      return 0;
+      if (size <= SPLIT) {
+        files.put({ timestamp, mode, contents: copyOf(data, 0, size) }, path);
+        return 0;
+      }
+      files.put({ timestamp, mode, size, head: copyOf(data, 0, SPLIT) }, path);
+      files.put({ contents: copyOf(data, SPLIT, size) }, restKey(path));
+      return SPLIT;
     }
-    // A segment: its full blocks, each its own record, and the rest in the file's record.
+    // A segment: its full blocks, each its own record, and the rest in the file's record. (A
+    // layout of SPLIT is not a segment's: unknown, so written whole.)
     const blocks = Math.floor(size / BLOCK);
-    const first = known !== undefined ? Math.min(Math.floor(from / BLOCK), known) : 0; // unknown: all
+    const first = known !== undefined && known !== SPLIT ? Math.min(Math.floor(from / BLOCK), known) : 0; // unknown: all
     for (let i = first; i < blocks; i++) files.put({ contents: copyOf(data, i * BLOCK, (i + 1) * BLOCK) }, blockKey(path, i));
-    if (known === undefined || known > blocks) files.delete(blocksFrom(path, blocks));
+    if (known === undefined || known === SPLIT || known > blocks) files.delete(blocksFrom(path, blocks));
     files.put({ timestamp, mode, size, blockSize: BLOCK, blocks, tail: copyOf(data, blocks * BLOCK, size) }, path);
     return blocks;
   }
@@ -231,148 +441,122 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
     });
   }
 
+  // Makes one file or directory of the mount what its IndexedDB record says. A file gets a new
+  // node whose contents are the record's bytes themselves (no copy: MEMFS copies them again
+  // only when the file grows past them; a record is never used twice). Over an existing file
+  // the node is replaced, as a rename would: a descriptor opened before (the core keeps page
+  // files open to read order bodies later) keeps the bytes it had, never a mix. Directories go
+  // through IDBFS, which makes the missing ones.
+  function storeEntry(path, entry) {
+    const { mode, timestamp, contents } = entry;
+    if (FS.isDir(mode)) return callSync(IDBFS.storeLocalEntry, path, entry);
+    const slash = path.lastIndexOf('/');
+    const parent = FS.lookupPath(path.slice(0, slash)).node; // the mount, or a directory stored before (paths sorted)
+    const name = path.slice(slash + 1);
+    if (Object.hasOwn(parent.contents, name)) FS.unlink(path); // (a MEMFS directory's entries; no lookup that throws)
+    if (entry.head !== undefined) {
+      const { request } = entry.rest ?? {};
+      lazyFile(FS, parent, name, { mode, mtime: timestamp.getTime(), size: entry.size, head: entry.head, readRest: () => request.result?.contents });
+      return;
+    }
+    const node = parent.node_ops.mknod(parent, name, mode, 0);
+    node.contents = contents;
+    node.usedBytes = contents.length;
+    node.timestamp = timestamp.getTime();
+  }
+
+  // The record of `path` as IDBFS's {timestamp, mode, contents?} (a blocked file's joined), or a
+  // split file's {timestamp, mode, size, head, rest}; throws when it is not a whole file or
+  // directory (a split file's rest must be there; its size is checked when it is read).
+  function entryOf(path, record, parts, rest) {
+    if (!record) throw new StoreError('SYNC_FAILED', `${path} vanished from IndexedDB while loading`);
+    if (record.head !== undefined) {
+      const { head, size } = record;
+      if (!FS.isFile(record.mode) || !ArrayBuffer.isView(head) || head.BYTES_PER_ELEMENT !== 1 || !Number.isSafeInteger(size) || size < head.length) {
+        throw new StoreError('SYNC_FAILED', `${path} in IndexedDB is not a file split in two`);
+      }
+      if (size > head.length && !rest?.there) throw new StoreError('SYNC_FAILED', `${path} is incomplete in IndexedDB: the rest of its ${size} bytes is missing`);
+      return { ...record, rest };
+    }
+    const entry = record.blocks === undefined ? record : joinBlocks(path, record, parts);
+    if (FS.isDir(entry.mode)) return entry;
+    // Bytes as a typed array of bytes: a Uint8Array, or an Int8Array (MEMFS keeps a file the
+    // core wrote in one go as a slice of HEAP8, and a save stores a slice of that).
+    const { contents } = entry;
+    if (!FS.isFile(entry.mode) || !ArrayBuffer.isView(contents) || contents.BYTES_PER_ELEMENT !== 1) {
+      throw new StoreError('SYNC_FAILED', `${path} in IndexedDB is neither a file nor a directory`);
+    }
+    return entry;
+  }
+
+  // Memory becomes what `read` (readFiles') says IndexedDB has: its files stored, the files it
+  // does not have removed. Every record is checked before memory changes: one that is not whole
+  // fails the load with memory as it was (a follower keeps the shop it had).
+  function apply({ local, remote, fetched, blocks, rests }) {
+    const entries = [...fetched.keys()].sort().map((path) => [path, entryOf(path, fetched.get(path), blocks.get(path), rests.get(path))]);
+    changes.quietly(() => {
+      for (const [path, entry] of entries) storeEntry(path, entry);
+      for (const path of [...local.keys()].filter((p) => !remote.has(p)).sort().reverse()) {
+        callSync(IDBFS.removeLocalEntry, path);
+      }
+    });
+    changes.clear(); // memory is now what IndexedDB has: nothing is unsaved
+    stamps.clear();
+    for (const [path, time] of remote) stamps.set(path, time);
+    if (!local.size) {
+      layout.clear(); // all was read: what is not in it has no record
+      unsure.clear();
+    }
+    for (const path of layout.keys()) if (!remote.has(path)) layout.delete(path);
+    for (const [path, entry] of fetched) {
+      unsure.delete(path);
+      layout.delete(path);
+      if (entry.head !== undefined) layout.set(path, SPLIT);
+      if (entry.blocks === undefined) continue;
+      if (entry.blockSize === BLOCK && entry.tail !== undefined) layout.set(path, entry.blocks);
+      else unsure.add(path); // blocks of another layout: rewritten whole when it changes
+    }
+  }
+
   function load(op) {
-    openDb(op, (db) => {
-      const local = localSet();
-      const tx = db.transaction([FILE_STORE], 'readonly');
-      op.tx = tx;
-      const files = tx.objectStore(FILE_STORE);
-      const remote = new Map(); // path → timestamp (ms)
-      const fetched = new Map(); // path → entry
-      const blocks = new Map(); // path → the contents of its blocks, in order
-      const fetch = (path) => {
-        files.get(path).onsuccess = (e) => {
-          const entry = e.target.result;
-          fetched.set(path, entry);
-          if (entry?.blocks === undefined) return;
-          const parts = [];
-          blocks.set(path, parts);
-          for (let i = 0; i < entry.blocks; i++) files.get(blockKey(path, i)).onsuccess = (b) => (parts[i] = b.target.result?.contents);
-        };
-      };
-      // One get a file (and a block). Measured in Chromium 156 on this machine, at 100k orders
-      // (1,675 records, 29.7 MB, format 3): what a read costs is the records, not the bytes nor
-      // the requests. One get each: 0.56-0.69 s quiet, 0.8-1.1 s busy; getAll() over 16 or 64
-      // key ranges in one transaction: 0.8-1.6 s; the same ranges in parallel transactions:
-      // 0.8-1.3 s (and they would break 5 above); one getAll(), or a cursor over the values:
-      // 2-4 s. The same 22 MB as 1,571 records of 14 KB read in 0.4-1.3 s, as 98 of 224 KB in
-      // 20-160 ms: fewer, bigger records is what would pay (bigger snapshot pages), not
-      // another way of asking for these.
-      const all = !local.size;
-      if (all) {
-        // Nothing here yet (a page opening): everything is fetched, so the list needs no
-        // timestamps (they come with the records) and one getAllKeys() replaces a cursor step
-        // per file (0.57-0.61 s against 0.64-0.69 s for the load, quiet; 127 ms of cursor
-        // callbacks in a profile). Blocks are fetched through their file; a record without a
-        // timestamp is not in the index, so not a file, as below.
-        files.getAllKeys().onsuccess = (event) => {
-          for (const path of event.target.result) if (!path.includes('\0')) fetch(path);
-        };
-      } else {
-        // Blocks have no timestamp, so the index lists files only.
-        files.index('timestamp').openKeyCursor().onsuccess = (event) => {
-          const cursor = event.target.result;
-          if (cursor) {
-            remote.set(cursor.primaryKey, cursor.key.getTime());
-            cursor.continue();
-            return;
-          }
-          for (const [path, time] of remote) if (local.get(path) !== time) fetch(path);
-        };
-      }
-      tx.onabort = () => op.done(aborted(tx));
-      tx.oncomplete = () => {
-        if (op.over) return;
-        if (all) {
-          for (const [path, entry] of fetched) {
-            if (entry?.timestamp instanceof Date) remote.set(path, entry.timestamp.getTime());
-            else fetched.delete(path);
-          }
-        }
-        try {
-          changes.quietly(() => {
-            for (const path of [...fetched.keys()].sort()) {
-              const entry = fetched.get(path);
-              if (!entry) throw new StoreError('SYNC_FAILED', `${path} vanished from IndexedDB while loading`);
-              callSync(IDBFS.storeLocalEntry, path, entry.blocks === undefined ? entry : joinBlocks(path, entry, blocks.get(path)));
-            }
-            for (const path of [...local.keys()].filter((p) => !remote.has(p)).sort().reverse()) {
-              callSync(IDBFS.removeLocalEntry, path);
-            }
-          });
-        } catch (e) {
-          return op.done(e);
-        }
-        changes.clear(); // memory is now what IndexedDB has: nothing is unsaved
-        stamps.clear();
-        for (const [path, time] of remote) stamps.set(path, time);
-        if (!local.size) {
-          layout.clear(); // all was read: what is not in it has no record
-          unsure.clear();
-        }
-        for (const path of layout.keys()) if (!remote.has(path)) layout.delete(path);
-        for (const [path, entry] of fetched) {
-          unsure.delete(path);
-          layout.delete(path);
-          if (entry.blocks === undefined) continue;
-          if (entry.blockSize === BLOCK && entry.tail !== undefined) layout.set(path, entry.blocks);
-          else unsure.add(path); // blocks of another layout: rewritten whole when it changes
-        }
-        op.done(null);
-      };
-    });
-  }
-
-  // A blocked file's record and blocks (and the tail its record holds) → IDBFS's record of the
-  // whole file.
-  function joinBlocks(path, entry, parts = []) {
-    const contents = new Uint8Array(entry.size);
-    let at = 0;
-    for (const part of entry.tail ? [...parts, entry.tail] : parts) {
-      if (!part || at + part.byteLength > entry.size) break;
-      contents.set(part, at);
-      at += part.byteLength;
-    }
-    if (parts.length !== entry.blocks || parts.includes(undefined) || at !== entry.size) {
-      throw new StoreError('SYNC_FAILED', `${path} is incomplete in IndexedDB: ${parts.length} of ${entry.blocks} blocks, ${at} of ${entry.size} bytes`);
-    }
-    return { timestamp: entry.timestamp, mode: entry.mode, contents };
-  }
-
-  // Runs load or save with a timeout; a failed save gives back what it took.
-  function guarded(job, timeoutMs) {
-    return new Promise((resolve, reject) => {
-      const op = { over: false, tx: null, taken: null };
-      op.done = (err) => {
-        if (op.over) return;
-        op.over = true;
-        clearTimeout(timer);
-        if (err === null) return resolve();
-        if (op.taken) {
-          changes.restore(op.taken);
-          for (const path of op.taken.keys()) unsure.add(path);
-        }
-        dropConnection(); // see 4 above; a healthy one is reopened at little cost
-        reject(syncError(err || new StoreError('SYNC_FAILED', 'IndexedDB failed without saying why')));
-      };
-      const timer = setTimeout(() => {
-        try {
-          op.tx?.abort(); // a late commit would be a consistent copy anyway: this just frees it
-        } catch {
-          // finished meanwhile
-        }
-        op.done(new StoreError('SYNC_TIMEOUT', `IndexedDB did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+    openDb(op, (db) => readFiles(db, localSet(), op, (read) => {
       try {
-        job(op);
+        apply(read);
       } catch (e) {
-        op.done(e);
+        return op.done(e);
       }
-    });
+      op.done(null);
+    }));
+  }
+
+  // A read made before this module was there (readStore): loaded as it is when memory is still
+  // empty (a page opening), its connection kept for the saves. Otherwise it is of no use (it did
+  // not list what memory has): a fresh load instead.
+  function loadRead(read, timeoutMs) {
+    if (IDBFS.dbs[mountpoint]) read.db.close();
+    else IDBFS.dbs[mountpoint] = read.db;
+    if (localSet().size) return guarded(load, timeoutMs, failed);
+    try {
+      apply(read);
+    } catch (e) {
+      failed({});
+      return Promise.reject(syncError(e));
+    }
+    return Promise.resolve();
+  }
+
+  // A load or save failed: a save's paths go back to `changes`, and the connection is dropped
+  // (see 4 above; a healthy one is reopened at little cost).
+  function failed(op) {
+    if (op.taken) {
+      changes.restore(op.taken);
+      for (const path of op.taken.keys()) unsure.add(path);
+    }
+    dropConnection();
   }
 
   return {
-    load: (timeoutMs) => guarded(load, timeoutMs),
-    save: (timeoutMs) => guarded(save, timeoutMs),
+    load: (timeoutMs, read) => (read ? loadRead(read, timeoutMs) : guarded(load, timeoutMs, failed)),
+    save: (timeoutMs) => guarded(save, timeoutMs, failed),
   };
 }

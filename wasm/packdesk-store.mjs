@@ -26,7 +26,7 @@
 // save (a follower's refresh, or a takeover): what a page shows should be read again.
 import { Coalescer } from './coalescer.mjs';
 import { trackChanges } from './fs-changes.mjs';
-import { guardIdbfs } from './idbfs-sync.mjs';
+import { guardIdbfs, readStore } from './idbfs-sync.mjs';
 import { StoreError } from './store-error.mjs';
 import { requestWriterLock } from './writer-lock.mjs';
 
@@ -46,7 +46,8 @@ const ANNOUNCE_MS = 100;
 
 /**
  * Opens (creating if need be) the store `name` of this origin. Rejects with a StoreError when
- * IndexedDB cannot be read (LOAD_FAILED, SYNC_TIMEOUT) or the store cannot be opened at all.
+ * IndexedDB cannot be read (LOAD_FAILED, SYNC_TIMEOUT) or the store cannot be opened at all
+ * (OPEN_FAILED: the core did not load from `baseUrl`, or the C store refused the files).
  * @param {{name?: string, syncTimeoutMs?: number, onStatus?: (detail: {status: string, error?: StoreError}) => void,
  *          baseUrl?: string|URL}} [options]
  */
@@ -56,11 +57,13 @@ export async function openStore({ name = 'default', syncTimeoutMs = 10000, onSta
     throw new StoreError('BAD_NAME', `a store name is 1-64 letters, digits, '.', '_' or '-': ${JSON.stringify(name)}`);
   }
   const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
-  const factory = (await import(new URL('packdesk.mjs', base).href)).default;
-  const M = await factory({ locateFile: (path) => new URL(path, base).href });
-  const store = new Store(M, name, syncTimeoutMs, onStatus);
+  // The core is fetched, compiled and instantiated while the lock is taken and IndexedDB read
+  // (Store._start): at 100k orders the read is the longest part, and neither needs the other.
+  const core = loadCore(base);
+  core.catch(() => {}); // a failure is _start's to report, whenever it awaits the core
+  const store = new Store(name, syncTimeoutMs, onStatus);
   try {
-    await store._start();
+    await store._start(core);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
@@ -71,13 +74,27 @@ export async function openStore({ name = 'default', syncTimeoutMs = 10000, onSta
 // --- the C store, through the exports (every temporary freed in finally) ---
 
 // Where an open's time goes, for the browser's performance timeline (devtools, the benches):
-// 'packdesk:idb-load' (IndexedDB into memory), 'packdesk:open' (the C store on it).
+// 'packdesk:core-import' (the glue), 'packdesk:core-instantiate' (the wasm fetched, compiled,
+// instantiated), and meanwhile 'packdesk:lock' (the Web Lock asked), then 'packdesk:idb-read'
+// (IndexedDB's one transaction); 'packdesk:idb-apply' (the records into MEMFS, once the core is
+// in); 'packdesk:idb-load' (from the read's start to the files in memory: at a page's first load
+// it includes any wait for the core); 'packdesk:open' (the C store on the files).
 function measure(name, start) {
   try {
     performance.measure(name, { start, end: performance.now() });
   } catch {
     // a timeline that takes no measures (an old engine): nothing to record
   }
+}
+
+async function loadCore(base) {
+  let start = performance.now();
+  const factory = (await import(new URL('packdesk.mjs', base).href)).default;
+  measure('packdesk:core-import', start);
+  start = performance.now();
+  const M = await factory({ locateFile: (path) => new URL(path, base).href });
+  measure('packdesk:core-instantiate', start);
+  return M;
 }
 
 function cString(M, text) {
@@ -158,9 +175,8 @@ export class Store extends EventTarget {
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
 
-  constructor(M, name, timeoutMs, onStatus) {
+  constructor(name, timeoutMs, onStatus) {
     super();
-    this.#M = M;
     this.#name = name;
     this.#dir = `/packdesk/${name}`; // IDBFS names the database after the mount point
     this.#timeoutMs = timeoutMs;
@@ -176,25 +192,46 @@ export class Store extends EventTarget {
     return this.#persisted;
   }
 
-  // Called once by openStore.
-  async _start() {
-    const { FS, IDBFS } = this.#M;
-    FS.mkdirTree(this.#dir);
-    FS.mount(IDBFS, {}, this.#dir);
-    this.#changes = trackChanges(this.#M, this.#dir);
-    this.#idb = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer', changes: this.#changes });
-    this.#channel = new BroadcastChannel(`packdesk:${this.#name}`);
-    this.#channel.onmessage = (e) => {
-      if (e.data?.type === 'saved' && this.#role === 'follower') this.#refreshes.request().catch(() => {});
-    };
-    this.#lock = await requestWriterLock(this.#name, () => {
-      this.#hasLock = true;
-      this.#serially(() => this.#takeOver());
-    });
-    this.#hasLock ||= this.#lock.writer;
+  // Called once by openStore, with the promise of the core (Emscripten's module). The first job
+  // of the queue, so a refresh or takeover asked meanwhile runs after it.
+  async _start(core) {
     await this.#serially(async () => {
-      await this.#load();
-      this.#reopen(this.#hasLock); // a lock granted meanwhile counts: #takeOver may come first
+      const lockStart = performance.now();
+      const locked = requestWriterLock(this.#name, () => {
+        this.#hasLock = true;
+        this.#serially(() => this.#takeOver());
+      });
+      this.#channel = new BroadcastChannel(`packdesk:${this.#name}`);
+      this.#channel.onmessage = (e) => {
+        if (e.data?.type === 'saved' && this.#role === 'follower') this.#refreshes.request().catch(() => {});
+      };
+      this.#lock = await locked;
+      measure('packdesk:lock', lockStart);
+      this.#hasLock ||= this.#lock.writer;
+      // IndexedDB is read only now that the lock is known, while the core loads. A writer writes
+      // only what it read holding the lock: one that read before (the lock came to it while it
+      // opened: the writer went, maybe saving last) opens read-only, and #takeOver, queued
+      // behind this, reads again and reopens writable. Else it could write over those saves.
+      const underLock = this.#hasLock;
+      const readStart = performance.now();
+      const reading = readStore(this.#dir, this.#timeoutMs).then((read) => {
+        measure('packdesk:idb-read', readStart);
+        return read;
+      });
+      reading.catch(() => {}); // reported by #load
+      try {
+        this.#M = await core;
+      } catch (err) {
+        reading.then((read) => read.db.close(), () => {});
+        throw new StoreError('OPEN_FAILED', `the core could not be loaded: ${err?.message ?? err}`, { cause: err });
+      }
+      const { FS, IDBFS } = this.#M;
+      FS.mkdirTree(this.#dir);
+      FS.mount(IDBFS, {}, this.#dir);
+      this.#changes = trackChanges(this.#M, this.#dir);
+      this.#idb = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer', changes: this.#changes });
+      await this.#load(reading, readStart);
+      this.#reopen(underLock);
     });
     this.#hookPage();
     this.#emitRole();
@@ -240,8 +277,10 @@ export class Store extends EventTarget {
       if (this.#st) this.#M._pd_store_close(this.#st);
       this.#st = 0;
       this.#role = 'closed';
-      this.#M.IDBFS.dbs[this.#dir]?.close();
-      delete this.#M.IDBFS.dbs[this.#dir];
+      if (this.#M) {
+        this.#M.IDBFS.dbs[this.#dir]?.close();
+        delete this.#M.IDBFS.dbs[this.#dir];
+      }
     }
   }
 
@@ -266,10 +305,13 @@ export class Store extends EventTarget {
     this.#emit('read-only', damage);
   }
 
-  async #load() {
-    const start = performance.now();
+  // Loads IndexedDB into memory: `reading` (readStore's, started at `start`) when given.
+  async #load(reading, start = performance.now()) {
     try {
-      await this.#idb.load(this.#timeoutMs);
+      const read = await reading;
+      const applyStart = performance.now();
+      await this.#idb.load(this.#timeoutMs, read);
+      if (read) measure('packdesk:idb-apply', applyStart);
       measure('packdesk:idb-load', start);
     } catch (err) {
       throw new StoreError(err.code === 'SYNC_TIMEOUT' ? err.code : 'LOAD_FAILED', `loading the store from IndexedDB failed: ${err.message}`, { cause: err });
