@@ -2,9 +2,11 @@
  * shop_index_all.c: the indexes of every order a store loaded, built at once (shop.h's
  * shop_index_all). Inserting 100k slots into six AVL trees one by one took ~70 ms of a
  * 100k-order open in wasm (index_insert was the top of the profile): each insert walks 17
- * levels of nodes scattered over 16 MB. Here each key is sorted once (a radix sort of
- * (key, position) pairs, stable, so equal keys stay in seq order: the indexes' tie-break), and
- * every tree is built balanced from its sorted nodes in one pass (index_build).
+ * levels of nodes scattered over 16 MB. Here each key is sorted once, and every tree is built
+ * balanced from its sorted nodes in one pass (index_build). Keys already in seq order (most:
+ * orders come in in time order, and their deadlines with them) are taken as they are; the
+ * others go through a radix sort of (key, position) pairs, stable, so equal keys stay in seq
+ * order: the indexes' tie-break.
  */
 #include <stdint.h>
 #include <string.h>
@@ -42,27 +44,56 @@ typedef struct {
   index_node **nodes;
 } builder;
 
-/* b->sorted = the slots whose key (at offset key_at, an int64) is not `skip` (or all, when
- * skip_none), in (key, seq) order; returns how many. */
-static size_t sort_by(builder *b, size_t key_at, int64_t skip, int skip_none) {
-  size_t m = 0;
-  for (size_t i = 0; i < b->n; i++) {
-    int64_t key;
-    memcpy(&key, (const char *)b->slots[i] + key_at, sizeof key);
-    if (!skip_none && key == skip) continue;
-    b->items[m++] = (sort_item){(uint64_t)key ^ (UINT64_C(1) << 63), (uint32_t)i};
-  }
-  const sort_item *s = radix_sort(b->items, b->tmp, m);
-  for (size_t i = 0; i < m; i++) b->sorted[i] = b->slots[s[i].at];
-  return m;
+static int64_t key_of(const order_slot *sl, size_t key_at) {
+  int64_t key;
+  memcpy(&key, (const char *)sl + key_at, sizeof key);
+  return key;
 }
 
-/* Builds ix from the first m of b->sorted, through their node at node_at; with stages, only
- * those of stage `stage`. */
-static void build_from(builder *b, pd_index *ix, size_t m, size_t node_at, int stage) {
+/* The slots whose key (at offset key_at, an int64) is not `skip` (or all, when skip_none), in
+ * (key, seq) order, and their count in *m; NULL when out of memory. Keys that follow seq
+ * already (ship-by deadlines and placement times of orders that came in time order, versions
+ * of orders imported once) are not sorted: the slots are taken as they are. */
+static order_slot **sort_by(builder *b, size_t key_at, int64_t skip, int skip_none, size_t *m) {
+  size_t k = 0;
+  int sorted = 1;
+  int64_t last = INT64_MIN;
+  for (size_t i = 0; i < b->n; i++) {
+    int64_t key = key_of(b->slots[i], key_at);
+    if (!skip_none && key == skip) continue;
+    sorted &= k == 0 || last <= key;
+    last = key;
+    k++;
+  }
+  *m = k;
+  if (sorted && k == b->n) return b->slots;
+  if (sorted) {
+    for (size_t i = 0, j = 0; i < b->n; i++)
+      if (skip_none || key_of(b->slots[i], key_at) != skip) b->sorted[j++] = b->slots[i];
+    return b->sorted;
+  }
+  if (!b->items) { /* the first key out of order: room to sort in */
+    b->items = pd_malloc(b->n * sizeof *b->items);
+    b->tmp = pd_malloc(b->n * sizeof *b->tmp);
+    if (!b->items || !b->tmp) return NULL;
+  }
+  k = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    int64_t key = key_of(b->slots[i], key_at);
+    if (!skip_none && key == skip) continue;
+    b->items[k++] = (sort_item){(uint64_t)key ^ (UINT64_C(1) << 63), (uint32_t)i};
+  }
+  const sort_item *s = radix_sort(b->items, b->tmp, k);
+  for (size_t i = 0; i < k; i++) b->sorted[i] = b->slots[s[i].at];
+  return b->sorted;
+}
+
+/* Builds ix from the m slots of v, in order, through their node at node_at; with a stage, only
+ * those of that stage. */
+static void build_from(builder *b, pd_index *ix, order_slot *const *v, size_t m, size_t node_at, int stage) {
   size_t k = 0;
   for (size_t i = 0; i < m; i++)
-    if (stage < 0 || b->sorted[i]->stage == stage) b->nodes[k++] = (index_node *)(void *)((char *)b->sorted[i] + node_at);
+    if (stage < 0 || v[i]->stage == stage) b->nodes[k++] = (index_node *)(void *)((char *)v[i] + node_at);
   index_build(ix, b->nodes, k);
 }
 
@@ -70,32 +101,51 @@ void shop_index_all(pd_shop *s) {
   builder b;
   memset(&b, 0, sizeof b);
   for (size_t i = 0; i < s->by_seq.len; i++) b.n += s->by_seq.items[i] != NULL;
-  size_t n = b.n ? b.n : 1;
+  size_t n = b.n ? b.n : 1, m;
   b.slots = pd_malloc(n * sizeof *b.slots);
-  b.items = pd_malloc(n * sizeof *b.items);
-  b.tmp = pd_malloc(n * sizeof *b.tmp);
   b.sorted = pd_malloc(n * sizeof *b.sorted);
   b.nodes = pd_malloc(n * sizeof *b.nodes);
-  if (!b.slots || !b.items || !b.tmp || !b.sorted || !b.nodes || b.n > UINT32_MAX) {
-    /* No memory to sort in: one insert at a time, which needs none. */
-    for (size_t i = 0; i < s->by_seq.len; i++)
-      if (s->by_seq.items[i]) shop_index_slot(s, s->by_seq.items[i]);
-    goto done;
+  order_slot **v;
+  int built = 0; /* the key families built so far, in the order below */
+  if (b.slots && b.sorted && b.nodes && b.n <= UINT32_MAX) {
+    for (size_t i = 0, k = 0; i < s->by_seq.len; i++)
+      if (s->by_seq.items[i]) b.slots[k++] = s->by_seq.items[i];
+    /* Each sort's result is used before the next one overwrites b.sorted. */
+    if ((v = sort_by(&b, offsetof(order_slot, urgency), 0, 1, &m))) {
+      build_from(&b, &s->all, v, m, offsetof(order_slot, all_node), -1);
+      for (int st = 0; st < STAGE_COUNT; st++) build_from(&b, &s->by_stage[st], v, m, offsetof(order_slot, stage_node), st);
+      built = 1;
+    }
+    if (built == 1 && (v = sort_by(&b, offsetof(order_slot, placed_at), 0, 1, &m))) {
+      build_from(&b, &s->placed, v, m, offsetof(order_slot, placed_all_node), -1);
+      for (int st = 0; st < STAGE_COUNT; st++)
+        build_from(&b, &s->placed_by_stage[st], v, m, offsetof(order_slot, placed_stage_node), st);
+      built = 2;
+    }
+    if (built == 2 && (v = sort_by(&b, offsetof(order_slot, next_event), PD_NEVER, 0, &m))) {
+      build_from(&b, &s->timed, v, m, offsetof(order_slot, tick_node), -1);
+      built = 3;
+    }
+    if (built == 3 && (v = sort_by(&b, offsetof(order_slot, version), 0, 1, &m))) { /* uint64_t below 2^63 */
+      build_from(&b, &s->by_version, v, m, offsetof(order_slot, version_node), -1);
+      built = 4;
+    }
   }
-  for (size_t i = 0, k = 0; i < s->by_seq.len; i++)
-    if (s->by_seq.items[i]) b.slots[k++] = s->by_seq.items[i];
-  size_t m = sort_by(&b, offsetof(order_slot, urgency), 0, 1);
-  build_from(&b, &s->all, m, offsetof(order_slot, all_node), -1);
-  for (int st = 0; st < STAGE_COUNT; st++) build_from(&b, &s->by_stage[st], m, offsetof(order_slot, stage_node), st);
-  m = sort_by(&b, offsetof(order_slot, placed_at), 0, 1);
-  build_from(&b, &s->placed, m, offsetof(order_slot, placed_all_node), -1);
-  for (int st = 0; st < STAGE_COUNT; st++)
-    build_from(&b, &s->placed_by_stage[st], m, offsetof(order_slot, placed_stage_node), st);
-  m = sort_by(&b, offsetof(order_slot, next_event), PD_NEVER, 0);
-  build_from(&b, &s->timed, m, offsetof(order_slot, tick_node), -1);
-  m = sort_by(&b, offsetof(order_slot, version), 0, 1); /* a uint64_t below 2^63: the same bytes */
-  build_from(&b, &s->by_version, m, offsetof(order_slot, version_node), -1);
-done:
+  /* No memory to sort in: the indexes not built yet, one insert at a time (which needs none). */
+  for (size_t i = 0; built < 4 && i < s->by_seq.len; i++) {
+    order_slot *sl = s->by_seq.items[i];
+    if (!sl) continue;
+    if (built < 1) {
+      index_insert(&s->by_stage[sl->stage], &sl->stage_node);
+      index_insert(&s->all, &sl->all_node);
+    }
+    if (built < 2) {
+      index_insert(&s->placed_by_stage[sl->stage], &sl->placed_stage_node);
+      index_insert(&s->placed, &sl->placed_all_node);
+    }
+    if (built < 3 && sl->next_event != PD_NEVER) index_insert(&s->timed, &sl->tick_node);
+    index_insert(&s->by_version, &sl->version_node);
+  }
   pd_free(b.slots);
   pd_free(b.items);
   pd_free(b.tmp);

@@ -11,6 +11,8 @@
  *    and by verify's eager open; one flipped in the summaries fails the open of the page;
  *  - running out of memory while reading a body fails the command with OUT_OF_MEMORY, for
  *    every allocation the read makes, and the next try reads it;
+ *  - keys out of seq order (placement times, deadlines) are sorted at open: every index in
+ *    order, every list, count and tick as the same shop built in memory answers them;
  *  - bodies come from the file the open read, even once it is unlinked (a checkpoint of
  *    another process, or IndexedDB's refresh of a follower's files).
  */
@@ -311,6 +313,45 @@ static void lazy_read_out_of_memory(void) {
   rm_rf(dir);
 }
 
+static void lazy_keys_out_of_order(void) {
+  UNIT_TEST("lazy: a store whose keys are out of seq order opens with every index in order");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  char *dir = mkdtemp(tmpl), req[1024];
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  pd_shop *ref = pd_shop_new();
+  for (int i = 0; st && i < ORDERS; i++) {
+    long long placed = T0 - (i * 7919) % ORDERS * 60000LL; /* placed (and so due) out of arrival order */
+    char paid[48] = ""; /* one in five unpaid: another stage, another deadline */
+    if (i % 5) snprintf(paid, sizeof paid, "\"paid_at\":%lld,", placed + 1000);
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"Y%04d\",\"placed_at\":%lld,%s"
+             "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
+             "\"unit_price\":1000}]}}",
+             T0 + ORDERS, i, placed, paid);
+    char *r = run(st, req), *q = pd_exec(ref, req, strlen(req));
+    UNIT_CHECK(is_ok(r) && is_ok(q));
+    pd_string_free(r);
+    pd_string_free(q);
+  }
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  static const char *const lists[] = {
+      "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40}",
+      "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40,\"sort\":\"newest\"}",
+      "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40,\"sort\":\"oldest\",\"stage\":\"unpaid\"}",
+      "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40,\"stage\":\"awaiting_confirmation\"}",
+      "{\"cmd\":\"stats\",\"at\":1766200000000}",
+      "{\"cmd\":\"sync.changes\",\"at\":1766000100000,\"since\":100,\"limit\":20}",
+      "{\"cmd\":\"tick\",\"at\":1766300000000}"};
+  for (size_t i = 0; st && i < sizeof lists / sizeof *lists; i++) UNIT_CHECK(same_answer(st, ref, lists[i]));
+  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
 static void lazy_reads_the_opened_file(void) {
   UNIT_TEST("lazy: bodies come from the files the open read, even once they are unlinked");
   char tmpl[] = "/tmp/pdlazy-XXXXXX";
@@ -342,4 +383,5 @@ void suite_lazy(void) {
   lazy_flipped_bytes();
   lazy_read_out_of_memory();
   lazy_reads_the_opened_file();
+  lazy_keys_out_of_order();
 }
