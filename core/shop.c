@@ -8,7 +8,6 @@
 #include "sync.h"
 #include "vec.h"
 
-
 static void shop_init_indexes(pd_shop *s) {
 #define ORDER_INDEX(ix, node, key) \
   index_init((ix), INDEX_FIELD(order_slot, node, key), INDEX_FIELD(order_slot, node, seq))

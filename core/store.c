@@ -5,9 +5,9 @@
  *   manifest.pds               the commit point: which snapshot files make the shop, and the
  *                              journal seq they cover (written whole: temporary + rename)
  *   shop-<gen>.pds             policy, catalog, outbox, notifications, counters
- *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq, each as its summary then its body
- *                              (format 5): an open reads the summaries, and a body when a
- *                              command first needs it, from the file the store keeps open;
+ *   orders-<page>-<gen>.pds    ORDER_PAGE orders by seq: their summaries, then their bodies
+ *                              (format 5, order_page.h): an open reads the summaries, and a
+ *                              body when a command first needs it, from the file it keeps open;
  *                              ops-<page>-<gen>.pds likewise, whole (a store of format 3 or
  *                              older: smaller pages, rewritten in these at its first writable
  *                              open)
@@ -506,7 +506,7 @@ static void remove_superseded(pd_store *st, uint64_t gen, uint64_t old_shop_gen)
   char path[4096];
   pd_shop *s = st->shop;
   for (size_t p = 0; p < s->dirty_orders.len; p++)
-    if (s->dirty_orders.items[p]) close_page_file(st, p); /* its orders are all read (write_orders) */
+    if (s->dirty_orders.items[p]) close_page_file(st, p); /* its orders are all read (order_page_write) */
   supersede(st, "orders", s->dirty_orders.items, s->dirty_orders.len, st->order_gens.items, gen);
   supersede(st, "ops", s->dirty_ops.items, s->dirty_ops.len, st->op_gens.items, gen);
   if (old_shop_gen) {
