@@ -88,13 +88,24 @@ static order_slot **sort_by(builder *b, size_t key_at, int64_t skip, int skip_no
   return b->sorted;
 }
 
-/* Builds ix from the m slots of v, in order, through their node at node_at; with a stage, only
- * those of that stage. */
-static void build_from(builder *b, pd_index *ix, order_slot *const *v, size_t m, size_t node_at, int stage) {
-  size_t k = 0;
-  for (size_t i = 0; i < m; i++)
-    if (stage < 0 || v[i]->stage == stage) b->nodes[k++] = (index_node *)(void *)((char *)v[i] + node_at);
-  index_build(ix, b->nodes, k);
+static index_node *node_of(order_slot *sl, size_t node_at) { return (index_node *)(void *)((char *)sl + node_at); }
+
+/* Builds ix from the m slots of v, in order, through their node at node_at. */
+static void build_from(builder *b, pd_index *ix, order_slot *const *v, size_t m, size_t node_at) {
+  for (size_t i = 0; i < m; i++) b->nodes[i] = node_of(v[i], node_at);
+  index_build(ix, b->nodes, m);
+}
+
+/* Builds the per-stage indexes ixs from the m slots of v, in order: their nodes grouped by
+ * stage in one pass (a stable counting sort), each group then built as it lies. */
+static void build_by_stage(builder *b, pd_index *ixs, order_slot *const *v, size_t m, size_t node_at) {
+  size_t at[STAGE_COUNT + 1] = {0};
+  for (size_t i = 0; i < m; i++) at[v[i]->stage + 1]++;
+  for (int st = 0; st < STAGE_COUNT; st++) at[st + 1] += at[st];
+  size_t next[STAGE_COUNT];
+  memcpy(next, at, sizeof next);
+  for (size_t i = 0; i < m; i++) b->nodes[next[v[i]->stage]++] = node_of(v[i], node_at);
+  for (int st = 0; st < STAGE_COUNT; st++) index_build(&ixs[st], b->nodes + at[st], at[st + 1] - at[st]);
 }
 
 void shop_index_all(pd_shop *s) {
@@ -112,22 +123,21 @@ void shop_index_all(pd_shop *s) {
       if (s->by_seq.items[i]) b.slots[k++] = s->by_seq.items[i];
     /* Each sort's result is used before the next one overwrites b.sorted. */
     if ((v = sort_by(&b, offsetof(order_slot, urgency), 0, 1, &m))) {
-      build_from(&b, &s->all, v, m, offsetof(order_slot, all_node), -1);
-      for (int st = 0; st < STAGE_COUNT; st++) build_from(&b, &s->by_stage[st], v, m, offsetof(order_slot, stage_node), st);
+      build_from(&b, &s->all, v, m, offsetof(order_slot, all_node));
+      build_by_stage(&b, s->by_stage, v, m, offsetof(order_slot, stage_node));
       built = 1;
     }
     if (built == 1 && (v = sort_by(&b, offsetof(order_slot, placed_at), 0, 1, &m))) {
-      build_from(&b, &s->placed, v, m, offsetof(order_slot, placed_all_node), -1);
-      for (int st = 0; st < STAGE_COUNT; st++)
-        build_from(&b, &s->placed_by_stage[st], v, m, offsetof(order_slot, placed_stage_node), st);
+      build_from(&b, &s->placed, v, m, offsetof(order_slot, placed_all_node));
+      build_by_stage(&b, s->placed_by_stage, v, m, offsetof(order_slot, placed_stage_node));
       built = 2;
     }
     if (built == 2 && (v = sort_by(&b, offsetof(order_slot, next_event), PD_NEVER, 0, &m))) {
-      build_from(&b, &s->timed, v, m, offsetof(order_slot, tick_node), -1);
+      build_from(&b, &s->timed, v, m, offsetof(order_slot, tick_node));
       built = 3;
     }
     if (built == 3 && (v = sort_by(&b, offsetof(order_slot, version), 0, 1, &m))) { /* uint64_t below 2^63 */
-      build_from(&b, &s->by_version, v, m, offsetof(order_slot, version_node), -1);
+      build_from(&b, &s->by_version, v, m, offsetof(order_slot, version_node));
       built = 4;
     }
   }

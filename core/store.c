@@ -135,11 +135,13 @@ static void close_page_file(pd_store *st, size_t page) {
  * 0 when loaded, -1 when not right. */
 static int load_orders_lazy(pd_store *st, uint32_t page, const char *path) {
   int fd = open(path, O_RDONLY), rc = -1;
-  struct stat sb;
   unsigned char first[64], *head = NULL;
   order_page_head h;
   if (fd < 0) return -1;
-  ssize_t n = fstat(fd, &sb) == 0 ? pread(fd, first, sizeof first, 0) : -1;
+  /* The size by seeking, not fstat: Emscripten's fstat looks the path up again (its FS's path
+   * handling was ~25 ms of a 100k open in Chromium). */
+  off_t size = lseek(fd, 0, SEEK_END);
+  ssize_t n = size >= 0 ? pread(fd, first, sizeof first, 0) : -1;
   if (n < 12 || le32(first) != MAGIC_ORDERS) goto done;
   uint32_t format = le32(first + 4);
   if (format < ORDER_PAGE_LAZY_FORMAT) {
@@ -147,10 +149,10 @@ static int load_orders_lazy(pd_store *st, uint32_t page, const char *path) {
     goto done;
   }
   if (format > SNAPSHOT_VERSION || order_page_head_parse(first, (size_t)n, format, &h) || h.page != page ||
-      h.bodies_at > (size_t)sb.st_size || !(head = pd_malloc(h.bodies_at)) ||
+      h.bodies_at > (size_t)size || !(head = pd_malloc(h.bodies_at)) ||
       pread(fd, head, h.bodies_at, 0) != (ssize_t)h.bodies_at)
     goto done;
-  rc = order_page_load(st->shop, head, &h, format, NULL, (size_t)sb.st_size);
+  rc = order_page_load(st->shop, head, &h, format, NULL, (size_t)size);
 done:
   pd_free(head);
   if (rc == 0) keep_open(st, page, fd);

@@ -484,7 +484,7 @@ test('store: the wasm reaches the file system only through the FS calls fs-chang
   const fsImports = WebAssembly.Module.imports(wasm).map((i) => i.name).filter((n) => /^(__syscall_|fd_)/.test(n)).sort();
   assert.deepEqual(fsImports, ['__syscall_faccessat', '__syscall_fstat64', '__syscall_fstatat64', '__syscall_ftruncate64',
     '__syscall_getdents64', '__syscall_mkdir', '__syscall_open', '__syscall_rename', '__syscall_stat64', '__syscall_unlink',
-    'fd_close', 'fd_pread', 'fd_read', 'fd_sync', 'fd_write']); // fd_pread: an order's body, read on first use
+    'fd_close', 'fd_pread', 'fd_read', 'fd_seek', 'fd_sync', 'fd_write']); // fd_pread, fd_seek: reads of an order page (lazy)
 });
 
 // Logs, per readwrite transaction of the page, the keys it put (with bytes) and deleted, and
