@@ -107,68 +107,64 @@ int idmap_reserve(idmap *m, size_t extra) {
   return rehash(m, cap);
 }
 
+/* Probes for key (the table must have room): the slot holding it, or NULL with *empty at the
+ * empty slot that ends the probe and *reuse at the first tombstone before it (NULL: none). */
+static idmap_slot *probe(const idmap *m, const char *key, idmap_slot **empty, idmap_slot **reuse) {
+  size_t mask = m->cap - 1;
+  *reuse = NULL;
+  for (size_t i = home_slot(key, m->cap);; i = (i + 1) & mask) {
+    idmap_slot *s = &m->slots[i];
+    if (!s->key) {
+      *empty = s;
+      return NULL;
+    }
+    if (s->key == IDMAP_TOMBSTONE) {
+      if (!*reuse) *reuse = s;
+    } else if (strcmp(s->key, key) == 0) {
+      return s;
+    }
+  }
+}
+
+/* Puts key -> value in the first tombstone of its probe, else the empty slot that ends it. */
+static void fill(idmap *m, idmap_slot *empty, idmap_slot *reuse, const char *key, void *value) {
+  idmap_slot *s = reuse ? reuse : empty;
+  m->used += reuse == NULL;
+  m->len++;
+  s->key = key;
+  s->value = value;
+}
+
 /*
  * Inserts key -> value, or replaces both the key pointer and the value if an equal key is
  * present. A new key reuses the first tombstone on its probe, else takes the empty slot that
  * ends it, growing the table first if that would pass the load limit.
  * 0, or -1 when growing failed: the map is then unchanged. Never fails after a reserve.
  */
-int idmap_add(idmap *m, const char *key, void *value) {
-  assert(key && key != IDMAP_TOMBSTONE);
-  if (idmap_reserve(m, 1) != 0) return -1;
-  idmap_slot *reuse = NULL, *s;
-  size_t mask = m->cap - 1;
-  for (size_t i = home_slot(key, m->cap);; i = (i + 1) & mask) {
-    s = &m->slots[i];
-    if (!s->key) break;
-    if (s->key == IDMAP_TOMBSTONE) {
-      if (!reuse) reuse = s;
-    } else if (strcmp(s->key, key) == 0) {
-      return -1;
-    }
-  }
-  m->used += reuse == NULL;
-  if (reuse) s = reuse;
-  s->key = key;
-  s->value = value;
-  m->len++;
-  return 0;
-}
-
 int idmap_put(idmap *m, const char *key, void *value) {
   assert(key && key != IDMAP_TOMBSTONE);
   for (;;) {
-    idmap_slot *reuse = NULL, *s = NULL;
-    if (m->cap) {
-      size_t mask = m->cap - 1;
-      for (size_t i = home_slot(key, m->cap);; i = (i + 1) & mask) {
-        s = &m->slots[i];
-        if (!s->key) break;
-        if (s->key == IDMAP_TOMBSTONE) {
-          if (!reuse) reuse = s;
-        } else if (strcmp(s->key, key) == 0) {
-          s->key = key;
-          s->value = value;
-          return 0;
-        }
-      }
-    }
-    if (reuse) {
-      reuse->key = key;
-      reuse->value = value;
-      m->len++;
-      return 0;
-    }
-    if (s && m->used < max_used(m->cap)) {
+    idmap_slot *empty = NULL, *reuse = NULL, *s = m->cap ? probe(m, key, &empty, &reuse) : NULL;
+    if (s) {
       s->key = key;
       s->value = value;
-      m->len++;
-      m->used++;
+      return 0;
+    }
+    if (reuse || (empty && m->used < max_used(m->cap))) {
+      fill(m, empty, reuse, key, value);
       return 0;
     }
     /* The rehash moved every slot, so probe again in the new table. */
     if (idmap_reserve(m, 1) != 0) return -1;
   }
+}
+
+int idmap_add(idmap *m, const char *key, void *value) {
+  assert(key && key != IDMAP_TOMBSTONE);
+  idmap_slot *empty, *reuse;
+  if (idmap_reserve(m, 1) != 0 || probe(m, key, &empty, &reuse)) return -1;
+  fill(m, empty, reuse, key, value);
+  return 0;
 }
 
 /*
