@@ -70,17 +70,20 @@ for (const n of sizes) {
   await page.close();
   // Each open in a fresh page, the one before closed (so each is the writer).
   const opens = [];
-  let orders;
+  let orders, replayed;
   const load = os.loadavg()[0];
   for (let i = 0; i < OPENS; i++) {
     const reopened = await open();
-    orders = await reopened.page.evaluate(() => window.query({ cmd: 'stats', at: 1764230400000 }).result.orders);
+    ({ orders, replayed } = await reopened.page.evaluate(() => ({
+      orders: window.query({ cmd: 'stats', at: 1764230400000 }).result.orders,
+      replayed: window.store.report.replayed, // the journal tail the open replayed (at most a segment)
+    })));
     await reopened.page.close();
     opens.push(reopened);
   }
   const phases = Object.fromEntries(Object.keys(PHASES).map((field) => [field, round(median(opens.map((o) => o.phases[field])))]));
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
-    browser_open_ms: round(median(opens.map((o) => o.ms))), ...phases, reopened_orders: orders,
+    browser_open_ms: round(median(opens.map((o) => o.ms))), ...phases, reopened_orders: orders, replayed,
     browser_open_ms_all: opens.map((o) => round(o.ms)), load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
