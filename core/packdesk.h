@@ -65,7 +65,9 @@ void pd_string_free(char *s);
  */
 typedef struct pd_store pd_store;
 
-enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2, PD_STORE_EAGER = 4 };
+/* PD_STORE_FEW_FILES: keep no page file open between body reads (each read opens its page's
+ * file by name); a store keeps at most 256 open anyway, and reads the pages past those so. */
+enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2, PD_STORE_EAGER = 4, PD_STORE_FEW_FILES = 8 };
 
 typedef struct {
   unsigned long long orders;        /* orders in the shop once open */

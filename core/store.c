@@ -41,6 +41,7 @@
 #define MAGIC_ORDERS 0x4F534450u   /* "PDSO" */
 #define MAGIC_OPS 0x50534450u      /* "PDSP" */
 #define SEGMENT_MAX (256u * 1024u) /* IDBFS rewrites a changed file whole: keep them small */
+#define KEPT_FILES_MAX 256u
 
 typedef struct {
   uint32_t page;
@@ -60,6 +61,7 @@ struct pd_store {
   PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
   PD_VEC(uint64_t) op_gens;
   PD_VEC(int) order_fds;           /* per order page of format 5: its file, open (-1: none) */
+  size_t kept_files;               /* how many of order_fds are open */
   char err[320];
 };
 
@@ -114,6 +116,12 @@ static int frame_read(const char *path, uint32_t magic, unsigned char **buf, byt
  * the bytes it had (natively and in MEMFS alike). Without a descriptor (none left), a body is
  * read by path; the file stays until every body of its page has been read (write_page). */
 static void keep_open(pd_store *st, uint32_t page, int fd) {
+  /* Descriptors are few (1,024 natively, 4,096 in Emscripten's FS): past KEPT_FILES_MAX pages
+   * (262k orders), or with PD_STORE_FEW_FILES, bodies are read by name. */
+  if ((st->flags & PD_STORE_FEW_FILES) || st->kept_files >= KEPT_FILES_MAX) {
+    close(fd);
+    return;
+  }
   while (st->order_fds.len <= page) {
     if (VEC_GROW(st->order_fds)) {
       close(fd);
@@ -122,12 +130,15 @@ static void keep_open(pd_store *st, uint32_t page, int fd) {
     st->order_fds.items[st->order_fds.len++] = -1;
   }
   if (st->order_fds.items[page] >= 0) close(st->order_fds.items[page]);
+  else st->kept_files++;
   st->order_fds.items[page] = fd;
 }
 
 static void close_page_file(pd_store *st, size_t page) {
-  if (page < st->order_fds.len && st->order_fds.items[page] >= 0) close(st->order_fds.items[page]);
-  if (page < st->order_fds.len) st->order_fds.items[page] = -1;
+  if (page >= st->order_fds.len || st->order_fds.items[page] < 0) return;
+  close(st->order_fds.items[page]);
+  st->order_fds.items[page] = -1;
+  st->kept_files--;
 }
 
 /* A page of orders of format 5, lazily: its head (up to the summaries' CRC) read and loaded,

@@ -14,7 +14,8 @@
  *  - keys out of seq order (placement times, deadlines) are sorted at open: every index in
  *    order, every list, count and tick as the same shop built in memory answers them;
  *  - bodies come from the file the open read, even once it is unlinked (a checkpoint of
- *    another process, or IndexedDB's refresh of a follower's files).
+ *    another process, or IndexedDB's refresh of a follower's files); without kept files
+ *    (PD_STORE_FEW_FILES, or past 256 pages) they are read by name, and a page gone is STORAGE.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -371,6 +372,25 @@ static void lazy_reads_the_opened_file(void) {
   UNIT_CHECK_INT(unlinked, 3);
   UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2222\"}"));
   UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":50}"));
+  pd_store_close(st);
+  rm_rf(dir);
+
+  /* Without kept files (PD_STORE_FEW_FILES, and past 256 pages), each read opens the page by
+   * name: the same answers while the files are there, and STORAGE, not a crash, once gone. */
+  UNIT_TEST("lazy: without kept files, bodies are read by name; a page gone is STORAGE");
+  char tmpl2[] = "/tmp/pdlazy-XXXXXX";
+  pd_shop_free(ref);
+  dir = make_store(tmpl2, &ref);
+  st = pd_store_open(dir, PD_STORE_FEW_FILES, NULL);
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2222\"}"));
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"line.check\",\"at\":1766000100000,\"order_id\":\"Z0001\",\"line_id\":\"L1\",\"result\":\"ok\"}"));
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  UNIT_CHECK(st && same_answer(st, ref, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z0002\"}"));
+  page_path(dir, 2, path, sizeof path);
+  UNIT_CHECK(unlink(path) == 0);
+  char *r = st ? run(st, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2100\"}") : NULL;
+  UNIT_CHECK(has_code(r, "STORAGE") && strstr(r, "Z2100") && strstr(r, "cannot be opened"));
+  pd_string_free(r);
   pd_store_close(st);
   pd_shop_free(ref);
   rm_rf(dir);
