@@ -59,8 +59,11 @@ int order_page_head_parse(const unsigned char *data, size_t n, uint32_t format, 
   h->id_bytes = br_u32(&r);
   h->summaries_len = br_fixed32(&r);
   h->summaries_at = r.pos;
-  h->bodies_at = r.pos + h->summaries_len + 4;
-  return r.failed || n < 8 ? -1 : 0;
+  /* Sizes from the file are added in 64 bits: in wasm a size_t is 32, and a length near 4 GiB
+   * would wrap to a small offset that passes every later check. */
+  uint64_t bodies_at = (uint64_t)r.pos + h->summaries_len + 4;
+  h->bodies_at = (size_t)bodies_at;
+  return r.failed || n < 8 || bodies_at > SIZE_MAX ? -1 : 0;
 }
 
 /* Decodes a body and checks its CRC (the 4 bytes after it): NULL when either fails. */
@@ -91,8 +94,8 @@ int order_page_load(pd_shop *s, const unsigned char *data, const order_page_head
     const unsigned char *id;
     size_t id_n;
     uint32_t len = snapshot_read_summary(&r, sl, &id, &id_n);
-    /* The body and its CRC must lie in the file, before the file's own CRC. */
-    if (r.failed || id_n + 1 > h->id_bytes - used || (size_t)len + 8 > file_size - body_at) return -1;
+    /* The body, its CRC and the file's CRC after it (body_at never passes file_size - 4). */
+    if (r.failed || id_n + 1 > h->id_bytes - used || (uint64_t)len + 8 > (uint64_t)(file_size - body_at)) return -1;
     if (body_at > UINT32_MAX || sl->seq / ORDER_PAGE != h->page) return -1;
     memcpy(ids + used, id, id_n);
     ids[used + id_n] = '\0';
