@@ -4,6 +4,9 @@
  * checkpoints included, as they fall), the bytes written per command, and the time to open
  * the store again (snapshot pages + journal tail). Printed as JSON lines for bench/run.mjs.
  * Usage: bench_store [N...]   (stores under /tmp, removed afterwards; KEEP=1 keeps them)
+ *        N:ops               each import carries an op id, as the console's commands do: the
+ *                            store then keeps the newest 10-20k applied operations and their
+ *                            answers (OPS_KEPT), which an open reads whole
  *        bench_store open DIR  (opens a kept store: median open, resident memory)
  */
 #define _POSIX_C_SOURCE 200809L
@@ -171,18 +174,19 @@ static void print_open(const char *dir, long n) {
   fflush(stdout);
 }
 
-static void bench(long n) {
-  char tmpl[] = "/tmp/pdbench-XXXXXX", req[1024];
+static void bench(long n, int ops) {
+  char tmpl[] = "/tmp/pdbench-XXXXXX", req[1024], op[40] = "";
   char *dir = mkdtemp(tmpl);
   pd_store *st = pd_store_open(dir, 0, NULL);
   long long at = T0;
   for (long i = 0; i < n; i++) {
+    if (ops) snprintf(op, sizeof op, "\"op\":\"import-%ld\",", i);
     snprintf(req, sizeof req,
-             "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"O%ld\",\"placed_at\":%lld,"
+             "{\"cmd\":\"order.import\",%s\"at\":%lld,\"order\":{\"id\":\"O%ld\",\"placed_at\":%lld,"
              "\"paid_at\":%lld,\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-%ld\","
              "\"name\":\"Product %ld\",\"quantity\":1,\"unit_price\":150000}],\"buyer\":{\"name\":"
              "\"Buyer %ld\",\"phone\":\"+84 900 000 %03ld\",\"address\":\"%ld Le Loi\",\"region\":"
-             "\"Ho Chi Minh\"}}}", at, i, at, at, i % 500, i % 500, i, i % 1000, i);
+             "\"Ho Chi Minh\"}}}", op, at, i, at, at, i % 500, i % 500, i, i % 1000, i);
     run(st, req);
     at++;
     if (i % 1000 == 999) { /* the sync server takes the new-order e-mails as it goes */
@@ -205,8 +209,8 @@ static void bench(long n) {
   double save_us = (saved_ms - unsaved_ms) * 1000.0 / (2.0 * (double)half);
   double cmd_us = unsaved_ms * 1000.0 / (2.0 * (double)half);
   pd_store_close(st);
-  printf("{\"orders\":%ld,\"command_us\":%.2f,\"save_us_per_command\":%.2f,\"bytes_per_command\":%.0f,",
-         n, cmd_us, save_us, bytes);
+  printf("{\"orders\":%ld,\"ops\":%s,\"command_us\":%.2f,\"save_us_per_command\":%.2f,\"bytes_per_command\":%.0f,",
+         n, ops ? "true" : "false", cmd_us, save_us, bytes);
   fflush(stdout);
   /* Opened by a fresh process (this program again): this one's heap still holds the shop it
    * built, so its RSS would say nothing about what an open takes. */
@@ -233,9 +237,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc < 2) {
-    bench(1000);
-    bench(100000);
+    bench(1000, 0);
+    bench(100000, 0);
   }
-  for (int i = 1; i < argc; i++) bench(atol(argv[i]));
+  for (int i = 1; i < argc; i++) bench(atol(argv[i]), strstr(argv[i], ":ops") != NULL);
   return 0;
 }
