@@ -255,7 +255,9 @@ static void retention_ops_reopen(void) {
   if (st) {
     pd_shop *s = pd_store_shop(st);
     UNIT_CHECK_INT(s->ops.len, kept);
-    UNIT_CHECK(idmap_get(&s->ops, "p-0") == NULL && idmap_get(&s->ops, "p-20000") != NULL);
+    char newest[32];
+    snprintf(newest, sizeof newest, "p-%d", 2 * (int)OPS_KEPT);
+    UNIT_CHECK(idmap_get(&s->ops, "p-0") == NULL && idmap_get(&s->ops, newest) != NULL);
     pd_store_close(st);
   }
   rm_rf(dir);
