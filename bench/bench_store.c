@@ -5,7 +5,7 @@
  * the store again (snapshot pages + journal tail). Printed as JSON lines for bench/run.mjs.
  * Usage: bench_store [N...]   (stores under /tmp, removed afterwards; KEEP=1 keeps them)
  *        N:ops               each import carries an op id, as the console's commands do: the
- *                            store then keeps the newest 10-20k applied operations and their
+ *                            store then keeps the newest 2-4k applied operations and their
  *                            answers (OPS_KEPT), which an open reads whole
  *        bench_store open DIR  (opens a kept store: median open, resident memory)
  */

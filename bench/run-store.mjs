@@ -2,7 +2,7 @@
 // 100k orders, side by side, with the ratio), how long a store takes to open, and the journal's
 // append cost. Adds the figures to build/bench/results.json under "store". Then the same 100k
 // orders imported as the console imports them, each command with an op id: such a store keeps
-// the answers of the newest 10-20k operations, and an open reads them all (see the table's note).
+// the answers of the newest 2-4k operations (OPS_KEPT), which an open reads whole.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
