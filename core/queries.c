@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "stage_walk.h"
 #include "view.h"
 
 /* order.get shows the order as of `at`: what time has decided since the last tick is
@@ -101,24 +102,25 @@ int query_orders_list(cmd_ctx *k) {
     return fail(&k->rc, "BAD_REQUEST", NULL, "field after is not a cursor from a previous page of sort %s",
                 sort_names[sort]);
   pd_shop *s = k->shop;
-  const pd_index *ix;
-  size_t offset;
-  if (sort == SORT_URGENCY) {
-    ix = stage >= 0 ? &s->by_stage[stage] : &s->all;
-    offset = stage >= 0 ? offsetof(order_slot, stage_node) : offsetof(order_slot, all_node);
-  } else {
-    ix = stage >= 0 ? &s->placed_by_stage[stage] : &s->placed;
-    offset = stage >= 0 ? offsetof(order_slot, placed_stage_node) : offsetof(order_slot, placed_all_node);
-  }
+  /* One stage's index, or (no stage asked for) all of them walked as one (stage_walk.h). */
+  const pd_index *ixs = sort == SORT_URGENCY ? s->by_stage : s->placed_by_stage;
+  size_t offset = sort == SORT_URGENCY ? offsetof(order_slot, stage_node) : offsetof(order_slot, placed_stage_node);
   int back = sort == SORT_NEWEST; /* the index ascends: newest first walks it from its end */
+  stage_walk all;
+  const pd_index *ix = stage >= 0 ? &ixs[stage] : NULL;
   cJSON *rows = cJSON_CreateArray();
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
   const order_slot *last = NULL;
   int64_t n = 0;
-  index_node *node = after ? (back ? index_before(ix, key, seq) : index_after(ix, key, seq))
-                           : (back ? index_last(ix) : index_first(ix));
-  for (; node; node = back ? index_prev(node) : index_next(node)) {
+  index_node *node;
+  if (ix) {
+    node = after ? (back ? index_before(ix, key, seq) : index_after(ix, key, seq)) : (back ? index_last(ix) : index_first(ix));
+  } else {
+    stage_walk_start(&all, ixs, back, after != NULL, key, seq);
+    node = stage_walk_next(&all);
+  }
+  for (; node; node = !ix ? stage_walk_next(&all) : back ? index_prev(node) : index_next(node)) {
     order_slot *sl = (order_slot *)(void *)((char *)node - offset);
     if (!q && n == limit) break; /* one more exists: the page has a next (read no body for it) */
     const order *o = shop_order(s, sl);
@@ -135,7 +137,7 @@ int query_orders_list(cmd_ctx *k) {
   else if (node && last)
     snprintf(cursor, sizeof cursor, "%s/%" PRId64 ":%" PRIu64, sort_names[sort], last->placed_at, last->seq);
   if (j_add_str(k->result, "next", node && last ? cursor : NULL) ||
-      j_add_int(k->result, "total", (int64_t)ix->count))
+      j_add_int(k->result, "total", (int64_t)(ix ? ix->count : stage_walk_count(ixs))))
     return fail_oom(&k->rc);
   return 0;
 }
@@ -151,10 +153,12 @@ int query_orders_export(cmd_ctx *k) {
   cJSON *rows = cJSON_CreateArray();
   k->result = cJSON_CreateObject();
   if (!k->result || j_add(k->result, "orders", rows)) return fail_oom(&k->rc);
-  index_node *node = after ? index_after(&k->shop->all, key, seq) : index_first(&k->shop->all);
+  stage_walk all;
+  stage_walk_start(&all, k->shop->by_stage, 0, after != NULL, key, seq);
+  index_node *node = stage_walk_next(&all);
   const order_slot *last = NULL;
-  for (int64_t n = 0; node && n < limit; node = index_next(node), n++) {
-    order_slot *sl = PD_CONTAINER(node, order_slot, all_node);
+  for (int64_t n = 0; node && n < limit; node = stage_walk_next(&all), n++) {
+    order_slot *sl = PD_CONTAINER(node, order_slot, stage_node);
     const order *o = shop_order(k->shop, sl);
     if (!o || j_push(rows, view_order(k->shop, o, k->at))) return fail_oom(&k->rc);
     last = sl;
@@ -226,7 +230,7 @@ int query_stats(cmd_ctx *k) {
   cJSON *nd = next ? view_next_deadline(next) : cJSON_CreateNull();
   if (j_add(k->result, "next_deadline", nd) ||
       (next && cJSON_IsObject(nd) && j_add_str(nd, "order_id", next->id)) ||
-      j_add_int(k->result, "orders", (int64_t)s->all.count) ||
+      j_add_int(k->result, "orders", (int64_t)s->orders.len) ||
       j_add_int(k->result, "unread_notifications", (int64_t)s->unread_notes) ||
       j_add_int(k->result, "outbox", (int64_t)s->outbox.len))
     return fail_oom(&k->rc);

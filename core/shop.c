@@ -12,10 +12,8 @@ static void shop_init_indexes(pd_shop *s) {
 #define ORDER_INDEX(ix, node, key) \
   index_init((ix), INDEX_FIELD(order_slot, node, key), INDEX_FIELD(order_slot, node, seq))
   for (int i = 0; i < STAGE_COUNT; i++) ORDER_INDEX(&s->by_stage[i], stage_node, urgency);
-  ORDER_INDEX(&s->all, all_node, urgency);
   ORDER_INDEX(&s->timed, tick_node, next_event);
   for (int i = 0; i < STAGE_COUNT; i++) ORDER_INDEX(&s->placed_by_stage[i], placed_stage_node, placed_at);
-  ORDER_INDEX(&s->placed, placed_all_node, placed_at);
   ORDER_INDEX(&s->by_version, version_node, version); /* uint64_t below 2^63 (SYNC_VERSION_MAX) */
 #undef ORDER_INDEX
 }
@@ -410,20 +408,16 @@ int shop_prepare(pd_shop *s, shop_txn *t, const char *op) {
 
 static void unindex(pd_shop *s, order_slot *o) {
   if (index_contains(&o->stage_node)) index_remove(&s->by_stage[o->stage], &o->stage_node);
-  if (index_contains(&o->all_node)) index_remove(&s->all, &o->all_node);
   if (index_contains(&o->tick_node)) index_remove(&s->timed, &o->tick_node);
   if (index_contains(&o->placed_stage_node))
     index_remove(&s->placed_by_stage[o->stage], &o->placed_stage_node);
-  if (index_contains(&o->placed_all_node)) index_remove(&s->placed, &o->placed_all_node);
   if (index_contains(&o->version_node)) index_remove(&s->by_version, &o->version_node);
 }
 
 void shop_index_slot(pd_shop *s, order_slot *o) {
   index_insert(&s->by_stage[o->stage], &o->stage_node);
-  index_insert(&s->all, &o->all_node);
   if (o->next_event != PD_NEVER) index_insert(&s->timed, &o->tick_node);
   index_insert(&s->placed_by_stage[o->stage], &o->placed_stage_node);
-  index_insert(&s->placed, &o->placed_all_node);
   index_insert(&s->by_version, &o->version_node);
 }
 

@@ -105,18 +105,16 @@ typedef struct {
 /*
  * What the shop keeps of every order, whether its body is read yet or not: the indexes' nodes
  * and keys, what the metrics count, and the order itself once read. A store of format 5 loads
- * only these at open (the page's summaries: ~160 bytes an order instead of ~1 KB read whole)
+ * only these at open (the page's summaries: 128-byte slots instead of ~1 KB an order read whole)
  * and the body of an order on first use (shop_order), because on this VM an open pays ~3 ms
  * for every MB it touches: building every order of 100k took 0.5 s, most of it first touch.
  * The keys are copies of the order's (shop_rekey), set whenever the order changes.
  */
 typedef struct order_slot {
   index_node stage_node;        /* in its stage, by urgency */
-  index_node all_node;          /* across stages, by urgency */
   index_node tick_node;         /* by next_event, for tick */
   index_node version_node;      /* by version, for sync.changes */
   index_node placed_stage_node; /* in its stage, by placed_at: orders.list sort newest/oldest */
-  index_node placed_all_node;   /* across stages, by placed_at */
   pd_ms urgency, next_event, placed_at;
   uint64_t version, seq;
   const char *id;     /* the order's id: its own once read, else in its page's id block */
@@ -176,10 +174,8 @@ struct pd_shop {
   shop_policy policy;
   idmap orders;                  /* order id → order_slot */
   pd_index by_stage[STAGE_COUNT];
-  pd_index all;
   pd_index timed;                /* by next_event, for tick */
   pd_index placed_by_stage[STAGE_COUNT]; /* by placed_at: orders.list {sort: newest|oldest} */
-  pd_index placed;
   uint64_t next_seq;
   PD_VEC(outbox_msg) outbox;
   uint64_t next_outbox_id;

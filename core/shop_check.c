@@ -60,22 +60,19 @@ const char *shop_check(const pd_shop *s) {
     if (s->placed_by_stage[st].count != s->by_stage[st].count)
       return "the stage indexes by urgency and by placement disagree";
   }
-  const char *why = check_index(&s->all, offsetof(order_slot, all_node), 1);
-  if (!why) why = check_index(&s->timed, offsetof(order_slot, tick_node), 2);
-  if (!why) why = check_index(&s->placed, offsetof(order_slot, placed_all_node), 3);
+  const char *why = check_index(&s->timed, offsetof(order_slot, tick_node), 2);
   if (!why) why = check_index(&s->by_version, offsetof(order_slot, version_node), 4);
   if (!why) why = check_sync(s);
   if (why) return why;
   if (s->by_version.count != s->orders.len) return "the version index and the order map disagree";
-  if (in_stages != s->orders.len || s->all.count != s->orders.len || s->placed.count != s->orders.len)
+  if (in_stages != s->orders.len)
     return "the stage indexes and the order map disagree";
   for (size_t seq = 0; seq < s->by_seq.len; seq++) {
     const order_slot *o = s->by_seq.items[seq];
     if (!o) continue;
     if (o->seq != seq) return "an order sits at another seq in the pages";
     if (idmap_get(&s->orders, o->id) != o) return "an order of the pages is not in the map";
-    if (!index_contains(&o->stage_node) || !index_contains(&o->all_node) ||
-        !index_contains(&o->placed_stage_node) || !index_contains(&o->placed_all_node))
+    if (!index_contains(&o->stage_node) || !index_contains(&o->placed_stage_node))
       return "an order is missing from an index";
     if ((o->next_event != PD_NEVER) != index_contains(&o->tick_node))
       return "an order's timed event and the timed index disagree";

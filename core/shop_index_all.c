@@ -123,12 +123,10 @@ void shop_index_all(pd_shop *s) {
       if (s->by_seq.items[i]) b.slots[k++] = s->by_seq.items[i];
     /* Each sort's result is used before the next one overwrites b.sorted. */
     if ((v = sort_by(&b, offsetof(order_slot, urgency), 0, 1, &m))) {
-      build_from(&b, &s->all, v, m, offsetof(order_slot, all_node));
       build_by_stage(&b, s->by_stage, v, m, offsetof(order_slot, stage_node));
       built = 1;
     }
     if (built == 1 && (v = sort_by(&b, offsetof(order_slot, placed_at), 0, 1, &m))) {
-      build_from(&b, &s->placed, v, m, offsetof(order_slot, placed_all_node));
       build_by_stage(&b, s->placed_by_stage, v, m, offsetof(order_slot, placed_stage_node));
       built = 2;
     }
@@ -145,14 +143,8 @@ void shop_index_all(pd_shop *s) {
   for (size_t i = 0; built < 4 && i < s->by_seq.len; i++) {
     order_slot *sl = s->by_seq.items[i];
     if (!sl) continue;
-    if (built < 1) {
-      index_insert(&s->by_stage[sl->stage], &sl->stage_node);
-      index_insert(&s->all, &sl->all_node);
-    }
-    if (built < 2) {
-      index_insert(&s->placed_by_stage[sl->stage], &sl->placed_stage_node);
-      index_insert(&s->placed, &sl->placed_all_node);
-    }
+    if (built < 1) index_insert(&s->by_stage[sl->stage], &sl->stage_node);
+    if (built < 2) index_insert(&s->placed_by_stage[sl->stage], &sl->placed_stage_node);
     if (built < 3 && sl->next_event != PD_NEVER) index_insert(&s->timed, &sl->tick_node);
     index_insert(&s->by_version, &sl->version_node);
   }

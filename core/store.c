@@ -423,7 +423,7 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     goto fail;
   }
   if (rep) {
-    rep->orders = st->shop->all.count;
+    rep->orders = st->shop->orders.len;
     rep->snapshot_seq = st->covered;
     rep->replayed = st->replayed;
     rep->torn_bytes = jrep.torn_bytes;

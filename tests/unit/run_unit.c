@@ -11,6 +11,7 @@ const char *unit_test_name = "";
 
 /* Every suite, in one place: declare it here and list it in `suites` below. */
 void suite_index(void);
+void suite_stage_walk(void);
 void suite_idmap(void);
 void suite_import(void);
 void suite_faults(void);
@@ -29,6 +30,7 @@ static const struct {
   void (*run)(void);
 } suites[] = {
     {"index", suite_index},
+    {"stage walk", suite_stage_walk},
     {"idmap", suite_idmap},
     {"import", suite_import},
     {"determinism", suite_determinism},
