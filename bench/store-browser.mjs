@@ -17,7 +17,7 @@ if (!sizes.length) sizes.push(1000, 100000);
 const server = await serveRepo();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const OPENS = 5;
+const OPENS = 9; // this machine varies ±25% open to open: a median of 9
 // bench field → the store's measure (performance timeline) it reports.
 const PHASES = {
   core_import_ms: 'packdesk:core-import', core_instantiate_ms: 'packdesk:core-instantiate', lock_ms: 'packdesk:lock',

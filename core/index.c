@@ -85,7 +85,7 @@ static index_node *rotate_right(pd_index *ix, index_node *x) {
  * was attached (inserted: 1) or detached below n. After an insertion it stops at the first
  * node whose height comes out as it was, or at a rotation (which gives the subtree back the
  * height it had before the insertion): nothing above can have changed. Loading a store
- * inserts 100k orders in arrival order into six indexes, and walking each path to the root
+ * inserts 100k orders in arrival order into its indexes, and walking each path to the root
  * was a quarter of the load. A removal walks to the root: a rotation there can lower the
  * subtree, and its ancestors must see it.
  */

@@ -7,7 +7,7 @@
  * so every (key, seq) is distinct and pages resume exactly where they stopped.
  *
  * The key and seq are the object's own fields, read where the index was told they lie
- * (offsets from the node), not copies in the node: an order is in six indexes, and copies
+ * (offsets from the node), not copies in the node: an order is in four indexes, and copies
  * made each node 32 bytes instead of 16 in wasm, a tenth of what a loaded order takes (100k
  * orders: 9.6 MB of memory an open must touch). So an object's key fields must not change
  * while it is indexed: remove it, change them, insert it again (the shop commits new copies).
@@ -43,7 +43,7 @@ int64_t index_key(const pd_index *ix, const index_node *n);
 uint64_t index_seq(const pd_index *ix, const index_node *n);
 /* Fills an empty ix with nodes (in no index), given in strict (key, seq) order: a balanced
  * tree in O(n), where n inserts cost O(n log n) and touch the tree's memory at random (a
- * store's open builds six indexes of every order it loads). */
+ * store's open builds four indexes of every order it loads). */
 void index_build(pd_index *ix, index_node **nodes, size_t n);
 /* Removes n, which must be in ix. */
 void index_remove(pd_index *ix, index_node *n);

@@ -1,6 +1,6 @@
 /*
  * shop_index_all.c: the indexes of every order a store loaded, built at once (shop.h's
- * shop_index_all). Inserting 100k slots into six AVL trees one by one took ~70 ms of a
+ * shop_index_all). Inserting 100k slots into its AVL trees one by one took ~70 ms of a
  * 100k-order open in wasm (index_insert was the top of the profile): each insert walks 17
  * levels of nodes scattered over 16 MB. Here each key is sorted once, and every tree is built
  * balanced from its sorted nodes in one pass (index_build). Keys already in seq order (most:
