@@ -133,7 +133,7 @@ static char *respond(cJSON *result, const pd_err *err) {
         (err->reason && j_add_str(e, "reason", err->reason)))
       goto done;
   }
-  out = cJSON_PrintUnformatted(r);
+  out = pd_json_keep(cJSON_PrintUnformatted(r));
 done:
   cJSON_Delete(result);
   cJSON_Delete(r);
@@ -168,12 +168,11 @@ static int run(cmd_ctx *k, const command_def **def, const char **op) {
   return 0;
 }
 
-char *pd_exec(pd_shop *shop, const char *request, size_t len) {
+static char *exec(pd_shop *shop, const char *request, size_t len) {
   cmd_ctx k;
   memset(&k, 0, sizeof k);
   k.shop = shop;
   k.rc = (rule_ctx){shop, &k.txn, 0, &k.err};
-  pd_alloc_init();
   if (len > REQUEST_MAX) return respond_error("BAD_REQUEST", NULL, "request larger than 4 MiB");
   if (!j_valid_utf8((const unsigned char *)request, len))
     return respond_error("BAD_JSON", NULL, "request is not valid UTF-8");
@@ -255,8 +254,17 @@ drop_record:
 done:
   txn_free(&k.txn);
   cJSON_Delete(k.result);
-  pd_free(canon);
+  cJSON_free(canon);
   cJSON_Delete(req);
+  return out;
+}
+
+/* A command, its cJSON trees in the arena (alloc.h); the answer is the caller's. */
+char *pd_exec(pd_shop *shop, const char *request, size_t len) {
+  pd_alloc_init();
+  pd_json_begin();
+  char *out = exec(shop, request, len);
+  pd_json_end();
   return out;
 }
 
