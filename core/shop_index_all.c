@@ -50,24 +50,49 @@ static int64_t key_of(const order_slot *sl, size_t key_at) {
   return key;
 }
 
-/* The slots whose key (at offset key_at, an int64) is not `skip` (or all, when skip_none), in
- * (key, seq) order, and their count in *m; NULL when out of memory. Keys that follow seq
- * already (ship-by deadlines and placement times of orders that came in time order, versions
- * of orders imported once) are not sorted: the slots are taken as they are. */
-static order_slot **sort_by(builder *b, size_t key_at, int64_t skip, int skip_none, size_t *m) {
-  size_t k = 0;
-  int sorted = 1;
-  int64_t last = INT64_MIN;
-  for (size_t i = 0; i < b->n; i++) {
-    int64_t key = key_of(b->slots[i], key_at);
-    if (!skip_none && key == skip) continue;
-    sorted &= k == 0 || last <= key;
-    last = key;
-    k++;
+/* A key the indexes are built on: the slots whose key (at offset key_at, an int64) is not
+ * `skip` (all of them, with skip_none), how many they are and whether their keys already
+ * follow seq (survey). */
+typedef struct {
+  size_t key_at;
+  int64_t skip;
+  int skip_none;
+  size_t count;
+  int in_seq_order;
+  int64_t last;
+} key_family;
+
+enum { URGENCY, PLACED, NEXT_EVENT, VERSION, FAMILIES };
+
+/* Every family's count and order, in one pass over the slots: they are 12.8 MB at 100k orders,
+ * and reading each slot once instead of once a key was ~8 ms of an open in Chromium. */
+static void survey(const builder *b, key_family *f) {
+  for (int j = 0; j < FAMILIES; j++) {
+    f[j].count = 0;
+    f[j].in_seq_order = 1;
+    f[j].last = INT64_MIN;
   }
-  *m = k;
-  if (sorted && k == b->n) return b->slots;
-  if (sorted) {
+  for (size_t i = 0; i < b->n; i++)
+    for (int j = 0; j < FAMILIES; j++) {
+      int64_t key = key_of(b->slots[i], f[j].key_at);
+      if (!f[j].skip_none && key == f[j].skip) continue;
+      f[j].in_seq_order &= f[j].last <= key;
+      f[j].last = key;
+      f[j].count++;
+    }
+}
+
+/* The slots of family f, in (key, seq) order, and their count in *m; NULL when out of memory.
+ * Keys that follow seq already (ship-by deadlines and placement times of orders that came in
+ * time order, versions of orders imported once) are not sorted: the slots are taken as they
+ * are. */
+static order_slot **sort_by(builder *b, const key_family *f, size_t *m) {
+  size_t key_at = f->key_at;
+  int64_t skip = f->skip;
+  int skip_none = f->skip_none;
+  *m = f->count;
+  if (f->in_seq_order && f->count == b->n) return b->slots;
+  if (f->in_seq_order) {
     for (size_t i = 0, j = 0; i < b->n; i++)
       if (skip_none || key_of(b->slots[i], key_at) != skip) b->sorted[j++] = b->slots[i];
     return b->sorted;
@@ -77,7 +102,7 @@ static order_slot **sort_by(builder *b, size_t key_at, int64_t skip, int skip_no
     b->tmp = pd_malloc(b->n * sizeof *b->tmp);
     if (!b->items || !b->tmp) return NULL;
   }
-  k = 0;
+  size_t k = 0;
   for (size_t i = 0; i < b->n; i++) {
     int64_t key = key_of(b->slots[i], key_at);
     if (!skip_none && key == skip) continue;
@@ -121,20 +146,27 @@ void shop_index_all(pd_shop *s) {
   if (b.slots && b.sorted && b.nodes && b.n <= UINT32_MAX) {
     for (size_t i = 0, k = 0; i < s->by_seq.len; i++)
       if (s->by_seq.items[i]) b.slots[k++] = s->by_seq.items[i];
+    key_family f[FAMILIES] = {
+        [URGENCY] = {.key_at = offsetof(order_slot, urgency), .skip_none = 1},
+        [PLACED] = {.key_at = offsetof(order_slot, placed_at), .skip_none = 1},
+        [NEXT_EVENT] = {.key_at = offsetof(order_slot, next_event), .skip = PD_NEVER},
+        [VERSION] = {.key_at = offsetof(order_slot, version), .skip_none = 1}, /* uint64_t below 2^63 */
+    };
+    survey(&b, f);
     /* Each sort's result is used before the next one overwrites b.sorted. */
-    if ((v = sort_by(&b, offsetof(order_slot, urgency), 0, 1, &m))) {
+    if ((v = sort_by(&b, &f[URGENCY], &m))) {
       build_by_stage(&b, s->by_stage, v, m, offsetof(order_slot, stage_node));
       built = 1;
     }
-    if (built == 1 && (v = sort_by(&b, offsetof(order_slot, placed_at), 0, 1, &m))) {
+    if (built == 1 && (v = sort_by(&b, &f[PLACED], &m))) {
       build_by_stage(&b, s->placed_by_stage, v, m, offsetof(order_slot, placed_stage_node));
       built = 2;
     }
-    if (built == 2 && (v = sort_by(&b, offsetof(order_slot, next_event), PD_NEVER, 0, &m))) {
+    if (built == 2 && (v = sort_by(&b, &f[NEXT_EVENT], &m))) {
       build_from(&b, &s->timed, v, m, offsetof(order_slot, tick_node));
       built = 3;
     }
-    if (built == 3 && (v = sort_by(&b, offsetof(order_slot, version), 0, 1, &m))) { /* uint64_t below 2^63 */
+    if (built == 3 && (v = sort_by(&b, &f[VERSION], &m))) {
       build_from(&b, &s->by_version, v, m, offsetof(order_slot, version_node));
       built = 4;
     }

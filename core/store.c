@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -317,6 +318,32 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
   return 0;
 }
 
+/* Reads the decimal digits at *p into *v, *p moved past them: 1, or 0 when there are none or
+ * they overflow. */
+static int digits(const char **p, unsigned long long *v) {
+  const char *s = *p;
+  unsigned long long x = 0;
+  if (*s < '0' || *s > '9') return 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    if (x > (ULLONG_MAX - 9) / 10) return 0;
+    x = x * 10 + (unsigned)(*s - '0');
+  }
+  *p = s;
+  *v = x;
+  return 1;
+}
+
+/* Whether name is a snapshot file "<kind>-<page>-<gen>.pd..." (without page: "<kind>-<gen>.pd..."),
+ * with its numbers. As sscanf("orders-%lu-%llu.pd%c") read them, less its leniency (spaces,
+ * signs) and its cost: an open sweeps ~100 names, and sscanf took ~5 ms of it in Chromium. */
+static int snapshot_name(const char *name, const char *kind, unsigned long long *page, unsigned long long *gen) {
+  size_t k = strlen(kind);
+  if (strncmp(name, kind, k) != 0 || name[k] != '-') return 0;
+  const char *p = name + k + 1;
+  if (page && (!digits(&p, page) || *p++ != '-')) return 0;
+  return digits(&p, gen) && strncmp(p, ".pd", 3) == 0 && p[3] != '\0';
+}
+
 /* Removes what a crash left behind: temporary files, and snapshot files of generations the
  * manifest does not name (written by a checkpoint that never committed, or replaced by one
  * that committed but was cut off before it could clean up). */
@@ -325,17 +352,15 @@ static void sweep(pd_store *st) {
   struct dirent *e;
   char path[4096];
   while (d && (e = readdir(d))) {
-    unsigned long page;
-    unsigned long long gen;
-    char tail;
+    unsigned long long page, gen;
     const char *name = e->d_name;
     size_t n = strlen(name);
     int stale = n > 4 && strcmp(name + n - 4, ".tmp") == 0;
-    if (sscanf(name, "orders-%lu-%llu.pd%c", &page, &gen, &tail) == 3)
+    if (snapshot_name(name, "orders", &page, &gen))
       stale = page >= st->order_gens.len || st->order_gens.items[page] != gen;
-    else if (sscanf(name, "ops-%lu-%llu.pd%c", &page, &gen, &tail) == 3)
+    else if (snapshot_name(name, "ops", &page, &gen))
       stale = page >= st->op_gens.len || st->op_gens.items[page] != gen;
-    else if (sscanf(name, "shop-%llu.pd%c", &gen, &tail) == 2)
+    else if (snapshot_name(name, "shop", NULL, &gen))
       stale = gen != st->shop_gen;
     if (!stale) continue;
     snprintf(path, sizeof path, "%s/%.255s", st->dir, name);
