@@ -30,6 +30,25 @@ static long alloc_failures = 0; /* allocations that returned NULL, injected or r
  * first go when the outermost command ends. Nothing of the arena may outlive its command:
  * what a command keeps of cJSON's is a printed string, which pd_json_keep copies out.
  */
+/* Under AddressSanitizer (the unit tests, the fuzzers) the arena's free bytes are poisoned:
+ * a read past what cJSON asked for, or of a tree after its command ended, is reported as it
+ * would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PD_ASAN 1
+#endif
+#endif
+#ifdef PD_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 typedef struct arena_chunk {
   struct arena_chunk *next;
   size_t size, used;
@@ -55,6 +74,7 @@ static void *arena_alloc(size_t n) {
     alloc_failures++;
     return NULL;
   }
+  size_t asked = n;
   n = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
   if (!arena || arena->size - arena->used < n) {
     size_t size = arena ? arena->size * 2 : ARENA_FIRST;
@@ -64,9 +84,11 @@ static void *arena_alloc(size_t n) {
     c->next = arena;
     c->size = size;
     c->used = 0;
+    POISON(c->data, size);
     arena = c;
   }
   void *p = arena->data + arena->used;
+  UNPOISON(p, asked);
   arena->used += n;
   return p;
 }
@@ -81,7 +103,10 @@ void pd_json_end(void) {
     arena = c->next;
     pd_free(c);
   }
-  if (arena) arena->used = 0;
+  if (arena) {
+    arena->used = 0;
+    POISON(arena->data, arena->size);
+  }
 }
 
 char *pd_json_keep(char *printed) {

@@ -13,6 +13,7 @@ const char *unit_test_name = "";
 void suite_index(void);
 void suite_stage_walk(void);
 void suite_idmap(void);
+void suite_arena(void);
 void suite_import(void);
 void suite_faults(void);
 void suite_determinism(void);
@@ -32,6 +33,7 @@ static const struct {
     {"index", suite_index},
     {"stage walk", suite_stage_walk},
     {"idmap", suite_idmap},
+    {"arena", suite_arena},
     {"import", suite_import},
     {"determinism", suite_determinism},
     {"faults", suite_faults},
