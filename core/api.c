@@ -226,8 +226,12 @@ static char *exec(pd_shop *shop, const char *request, size_t len) {
     k.result = NULL;
     goto done;
   }
-  out = respond(k.result, NULL);
-  k.result = NULL;
+  if (shop->replaying && !op) { /* its answer goes nowhere: building the text was the cost */
+    out = pd_strdup("{\"ok\":true}");
+  } else {
+    out = respond(k.result, NULL);
+    k.result = NULL;
+  }
   if (!out) goto done;
   if (!def->mutating || (txn_is_empty(&k.txn) && !op)) goto done;
   if (op) {

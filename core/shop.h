@@ -204,6 +204,9 @@ struct pd_shop {
   int index_later;               /* loading: slots are indexed at the end (shop_index_all) */
   shop_body_fn read_body;        /* the store's reader of bodies not read yet */
   void *read_body_ud;
+  /* Set while the store replays its journal (store.c): a command without an op, whose answer
+   * nobody keeps (a tick, sync.*, a command sent without one), answers {"ok":true} unprinted. */
+  int replaying;
   /* Set when a body could not be read during the command running: pd_exec then fails it
    * (SHOP_UNREADABLE_OOM: out of memory; _DAMAGED: what unreadable_why says), whatever the
    * command made of the missing order, so nothing is decided on an order it could not see. */

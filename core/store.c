@@ -373,7 +373,9 @@ static void sweep(pd_store *st) {
 
 static int replay_record(void *ud, uint64_t seq, const char *payload, size_t len) {
   pd_store *st = ud;
+  st->shop->replaying = 1;
   char *r = pd_exec(st->shop, payload, len);
+  st->shop->replaying = 0;
   int ok = r && strncmp(r, "{\"ok\":true", 10) == 0;
   st->replayed += ok ? 1u : 0u;
   if (!ok)
