@@ -3,6 +3,7 @@
 #include "packdesk.h"
 #include "cJSON.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,14 +23,6 @@ static long fail_countdown = 0; /* > 0: the allocation that brings it to 0 fails
 static long alloc_count = 0;
 static long alloc_failures = 0; /* allocations that returned NULL, injected or real */
 
-/*
- * cJSON's allocations during a command come from an arena: a request parsed, an answer built
- * and printed, each a tree of nodes and strings allocated one by one and freed one by one. In
- * a 100k-order bench, malloc and free were a third of a command's native time, most of it
- * cJSON's. Chunks come from pd_malloc and double in size as a command needs more; all but the
- * first go when the outermost command ends. Nothing of the arena may outlive its command:
- * what a command keeps of cJSON's is a printed string, which pd_json_keep copies out.
- */
 /* Under AddressSanitizer (the unit tests, the fuzzers) the arena's free bytes are poisoned:
  * a read past what cJSON asked for, or of a tree after its command ended, is reported as it
  * would be with malloc. */
@@ -49,6 +42,14 @@ static long alloc_failures = 0; /* allocations that returned NULL, injected or r
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
+/*
+ * cJSON's allocations during a command come from an arena: a request parsed, an answer built
+ * and printed, each a tree of nodes and strings allocated one by one and freed one by one. In
+ * a 100k-order bench, malloc and free were a third of a command's native time, most of it
+ * cJSON's. Chunks come from pd_malloc and double in size as a command needs more; all but the
+ * first go when the outermost command ends. Nothing of the arena may outlive its command:
+ * what a command keeps of cJSON's is a printed string, which pd_json_keep copies out.
+ */
 typedef struct arena_chunk {
   struct arena_chunk *next;
   size_t size, used;
@@ -75,6 +76,7 @@ static void *arena_alloc(size_t n) {
     return NULL;
   }
   size_t asked = n;
+  if (n > SIZE_MAX / 4) return NULL; /* no JSON of ours comes near: the doubling below stays exact */
   n = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
   if (!arena || arena->size - arena->used < n) {
     size_t size = arena ? arena->size * 2 : ARENA_FIRST;
