@@ -76,7 +76,10 @@ static void *arena_alloc(size_t n) {
     return NULL;
   }
   size_t asked = n;
-  if (n > SIZE_MAX / 4) return NULL; /* no JSON of ours comes near: the doubling below stays exact */
+  if (n > SIZE_MAX / 4) { /* no JSON of ours comes near: the doubling below stays exact */
+    alloc_failures++;
+    return NULL;
+  }
   n = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
   if (!arena || arena->size - arena->used < n) {
     size_t size = arena ? arena->size * 2 : ARENA_FIRST;
