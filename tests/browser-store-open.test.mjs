@@ -12,11 +12,8 @@
 //   body when a command needs it): a store whose pages are split opens and works.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, serveRepo } from './lib/browser.mjs';
+import { launchFresh, serveRepo } from './lib/browser.mjs';
 
 const AT = 1764230400000;
 const HOUR = 3600000;
@@ -94,16 +91,6 @@ before(async () => {
 });
 after(() => server.close());
 
-async function launch(t) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  });
-  return context;
-}
-
 async function newPage(context, file = 'browser/store.html') {
   const page = await context.newPage();
   page.errors = [];
@@ -117,7 +104,7 @@ const apply = (page, requests) => page.evaluate((r) => window.apply(r), requests
 const query = (page, request) => page.evaluate((r) => window.query(r), request);
 
 test('store open: a tab that gets the lock while it opens reads IndexedDB again before it writes', async (t) => {
-  const context = await launch(t);
+  const context = await launchFresh(t);
   const writer = await newPage(context);
   assert.equal((await writer.evaluate(() => window.openTestStore())).isWriter, true);
   assert.deepEqual((await apply(writer, [importOrder('A1'), importOrder('A2')])).saved, ['ok', 'ok']);
@@ -163,7 +150,7 @@ test('store open: a tab that gets the lock while it opens reads IndexedDB again 
 });
 
 test('store open: a first read that fails, or a core that does not load, is a StoreError and leaves the lock to the next open', async (t) => {
-  const context = await launch(t);
+  const context = await launchFresh(t);
   const page = await newPage(context);
   // The first read's transaction aborts: LOAD_FAILED, and nothing is held.
   await page.evaluate(() => {
@@ -195,7 +182,7 @@ test('store open: a first read that fails, or a core that does not load, is a St
 });
 
 test('store open: a load gives MEMFS the records\' bytes with their timestamps, replaces files (an open descriptor keeps its bytes), and a record that is not whole changes nothing', async (t) => {
-  const context = await launch(t);
+  const context = await launchFresh(t);
   const page = await newPage(context, 'idbfs.html');
 
   // One tab writes a big file (one record), a segment in 4 KiB blocks and a tail (two writes),
@@ -300,7 +287,7 @@ test('store open: a load gives MEMFS the records\' bytes with their timestamps, 
 });
 
 test('store open: a file over 64 KiB is stored as its head and the rest; a load reads the rest only when a read reaches past the head, and checks it then', async (t) => {
-  const context = await launch(t);
+  const context = await launchFresh(t);
   const page = await newPage(context, 'idbfs.html');
   const out = await page.evaluate(async () => {
     const { DIR, fill, same, readRange } = window;
@@ -353,7 +340,7 @@ test('store open: a file over 64 KiB is stored as its head and the rest; a load 
 });
 
 test('store open: a store whose order pages are split opens with their rests unread, and a command reads the body it needs', async (t) => {
-  const context = await launch(t);
+  const context = await launchFresh(t);
   const page = await newPage(context);
   await page.evaluate(() => window.openTestStore());
   // 1,500 orders: the journal's segments fill (256 KiB, ~770 imports), a checkpoint writes the

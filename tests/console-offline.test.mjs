@@ -10,11 +10,7 @@
 // version, with the data kept and the old version's cache gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM } from './lib/browser.mjs';
+import { launchFresh } from './lib/browser.mjs';
 import { startConsoleServer } from './lib/console.mjs';
 
 // web/server.mjs as a child process; resolves to {origin, stop()}.
@@ -50,12 +46,7 @@ test('offline: the console loads and works with the network off; an update waits
   t.after(() => server?.stop());
   assert.match(await servedVersion(origin), /^[0-9a-f]{16}$/, 'the server fills in a content hash');
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-offline-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
+  const context = await launchFresh(t, 'packdesk-offline-');
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

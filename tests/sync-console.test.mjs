@@ -13,11 +13,7 @@
 // (CORS); a second tab only reads and never pushes; the API's CORS rules, good and bad.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM } from './lib/browser.mjs';
+import { launchFresh } from './lib/browser.mjs';
 import { expectStage, openConsole, ready, startConsoleServer } from './lib/console.mjs';
 import { ok, pageOrders, query, scan, serverOrders } from './lib/sync-console.mjs';
 import { call, device, numbered, pair, startServer, tempDataDir } from './lib/sync-server.mjs';
@@ -318,12 +314,7 @@ test('sync widget: <packdesk-orders server=...> on another origin syncs with the
   const consolePage = await openConsole(t, server.origin);
   await synced(consolePage);
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-sync-widget-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
+  const context = await launchFresh(t, 'packdesk-sync-widget-');
   await context.addInitScript(() => {
     window.__errors = [];
     window.__csp = [];

@@ -11,13 +11,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { BUDGET_BYTES, measure } from '../bench/widget-size.mjs';
 import { storefrontCsp } from '../web/storefront/server.mjs';
-import { CHROMIUM } from './lib/browser.mjs';
+import { launchFresh } from './lib/browser.mjs';
 import { ROOT } from './lib/engines.mjs';
 
 const EVENTS = ['packdesk-ready', 'packdesk-order-changed', 'packdesk-saved', 'packdesk-error'];
@@ -46,12 +43,7 @@ after(() => server?.kill());
 // A fresh profile; the page records every widget event as the host page sees it (on window, so
 // only bubbling, composed events arrive), CSP violations and errors.
 async function openContext(t) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-widget-'));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  t.after(async () => {
-    await context.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
+  const context = await launchFresh(t, 'packdesk-widget-');
   await context.addInitScript((types) => {
     window.__events = [];
     window.__csp = [];

@@ -1,8 +1,11 @@
 // browser.mjs: what the Chromium tests share: the repository served over http on 127.0.0.1,
-// and Chromium's launch options (PLATFORM.md). Holds no tests of its own.
-import { readFile } from 'node:fs/promises';
+// Chromium's launch options (PLATFORM.md), and a browser on a fresh profile. Holds no tests of
+// its own.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { ROOT } from './engines.mjs';
 
 const TYPES = {
@@ -18,6 +21,20 @@ export const CHROMIUM = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 };
+
+/**
+ * Chromium on a fresh profile (a new directory named after `prefix`), closed and its profile
+ * removed when the test `t` ends; resolves to the browser context.
+ */
+export async function launchFresh(t, prefix = 'packdesk-chromium-') {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
+  t.after(async () => {
+    await context.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
+  return context;
+}
 
 /** Serves the repository's files, and `pages` (path → HTML) first; resolves to {origin, close()}. */
 export async function serveRepo(pages = {}) {
