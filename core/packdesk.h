@@ -85,6 +85,11 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep);
 char *pd_store_exec(pd_store *st, const char *request, size_t len);
 /* Writes the changed snapshot pages and starts a new journal segment: 0, or -1. */
 int pd_store_checkpoint(pd_store *st);
+/* The caller has nothing to do (a console after a pause): checkpoints when the journal's tail is
+ * long enough that the next open would spend more replaying it than the checkpoint writes, so
+ * an open after a pause replays nothing. 1: checkpointed, 0: nothing worth doing (or read-only),
+ * -1: the checkpoint failed (pd_store_errmsg; the journal still holds every change). */
+int pd_store_idle(pd_store *st);
 pd_shop *pd_store_shop(pd_store *st);
 const char *pd_store_errmsg(const pd_store *st);
 void pd_store_close(pd_store *st);

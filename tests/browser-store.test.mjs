@@ -70,6 +70,7 @@ async function openPage(context, options = {}) {
   page.on('pageerror', (e) => page.errors.push(e.message));
   await page.goto(`${server.origin}/tests/browser/store.html`);
   await page.waitForFunction(() => window.pageReady);
+  page.reopenWith = 'idleCheckpointMs' in options ? { idleCheckpointMs: options.idleCheckpointMs } : {};
   page.opened = await page.evaluate((o) => window.openTestStore(o), options);
   return page;
 }
@@ -103,10 +104,13 @@ async function assertStages(page, expected) {
   for (const [id, stage] of Object.entries(expected)) assert.equal(await stageOf(page, id), stage, `order ${id}`);
 }
 
+// NO_IDLE: tests that look at a journal segment's records open with idleCheckpointMs null: a
+// writer idle for 2 s (a save waiting out a timeout) or closed would checkpoint its tail away
+// (tests/browser-store-idle.test.mjs). A reopen keeps the page's idleCheckpointMs.
 async function reopen(page) {
   await page.reload();
   await page.waitForFunction(() => window.pageReady);
-  page.opened = await page.evaluate(() => window.openTestStore());
+  page.opened = await page.evaluate((o) => window.openTestStore(o), page.reopenWith ?? {});
 }
 
 test('store: every saved command is there after a reload', async (t) => {
@@ -521,7 +525,7 @@ function logIndexedDb() {
 
 test('store: a save writes what changed (the segment\'s record with its tail, a block when one fills, no listing), and after a failed save the next writes what it did not', async (t) => {
   const context = await launch(t, await profile(t));
-  const page = await openPage(context, { syncTimeoutMs: 3000 });
+  const page = await openPage(context, { syncTimeoutMs: 3000, idleCheckpointMs: null }); // (NO_IDLE)
   await page.evaluate(logIndexedDb);
   await page.evaluate(breakIndexedDb);
   assert.ok((await apply(page, [...SHOP, ...imports(400)])).saved.every((s) => s === 'ok'));
@@ -754,7 +758,7 @@ test('store: a store written by Emscripten\'s IDBFS (one record a file) loads, a
 
 test('store: a store saved in 64 KiB blocks (before) loads intact, and its segment is saved in 4 KiB blocks from its next change on', async (t) => {
   const context = await launch(t, await profile(t));
-  const page = await openPage(context);
+  const page = await openPage(context, { idleCheckpointMs: null }); // (NO_IDLE)
   assert.ok((await apply(page, [...SHOP, ...imports(500)])).saved.every((s) => s === 'ok')); // ~170 KiB
   await page.evaluate(() => window.store.close());
   const [legacy, ...more] = await page.evaluate(toLegacyLayout);
@@ -789,7 +793,7 @@ test('store: a store saved in 64 KiB blocks (before) loads intact, and its segme
 
 test('store: saves in 4 KiB blocks that fail (aborted, timed out, committed after the timeout) lose nothing', async (t) => {
   const context = await launch(t, await profile(t));
-  const page = await openPage(context, { syncTimeoutMs: 3000 });
+  const page = await openPage(context, { syncTimeoutMs: 3000, idleCheckpointMs: null }); // (NO_IDLE)
   await page.evaluate(breakIndexedDb);
   assert.ok((await apply(page, [...SHOP, ...imports(20)])).saved.every((s) => s === 'ok')); // ~8 KiB
   const [[first, start]] = Object.entries(await page.evaluate(segments));

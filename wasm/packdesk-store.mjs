@@ -20,6 +20,12 @@
 // write announces nothing. While a change is not in IndexedDB (being saved, or
 // its save failed), leaving the page asks first (beforeunload).
 //
+// A writer checkpoints when it is idle (IDLE_CHECKPOINT_MS after it opened or last changed the
+// shop, at once when the page is hidden or the store closed), if the core finds the journal's
+// tail worth it (pd_store_idle), and saves: the next open then replays nothing. A 'checkpoint'
+// event follows (detail.error, a StoreError, when it failed: nothing is lost, the journal still
+// holds every change).
+//
 // Status ('status' events, and onStatus): 'writer' | 'read-only' (a follower, or a damaged store
 // opened read-only; detail.error when something failed) | 'saving' | 'saved' | 'save-failed'
 // (detail.error, a StoreError). A 'reloaded' event says the shop was reopened on another tab's
@@ -43,25 +49,34 @@ const TAKEOVER_RETRIES = 5;
 const TAKEOVER_BACKOFF_MS = 250;
 // The writer tells the other tabs of its saves at most once every ANNOUNCE_MS (see #announce).
 const ANNOUNCE_MS = 100;
+// A writer idle this long checkpoints (see #idle; openStore's idleCheckpointMs). Long enough that
+// a packer's next scan, seconds apart, rarely lands in it, short enough that a pause (a lid
+// closed, a tab left) comes after it.
+const IDLE_CHECKPOINT_MS = 2000;
 
 /**
  * Opens (creating if need be) the store `name` of this origin. Rejects with a StoreError when
  * IndexedDB cannot be read (LOAD_FAILED, SYNC_TIMEOUT) or the store cannot be opened at all
  * (OPEN_FAILED: the core did not load from `baseUrl`, or the C store refused the files).
+ * `idleCheckpointMs`: how long a writer waits idle before it checkpoints; null never does (the
+ * store bench, to open a store with its whole journal tail each time).
  * @param {{name?: string, syncTimeoutMs?: number, onStatus?: (detail: {status: string, error?: StoreError}) => void,
- *          baseUrl?: string|URL}} [options]
+ *          baseUrl?: string|URL, idleCheckpointMs?: number|null}} [options]
  */
-export async function openStore({ name = 'default', syncTimeoutMs = 10000, onStatus, baseUrl } = {}) {
+export async function openStore({ name = 'default', syncTimeoutMs = 10000, onStatus, baseUrl, idleCheckpointMs = IDLE_CHECKPOINT_MS } = {}) {
   // The name becomes a path, a database name and a lock name.
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || name.startsWith('.')) {
     throw new StoreError('BAD_NAME', `a store name is 1-64 letters, digits, '.', '_' or '-': ${JSON.stringify(name)}`);
+  }
+  if (idleCheckpointMs !== null && !(Number.isFinite(idleCheckpointMs) && idleCheckpointMs >= 0)) {
+    throw new StoreError('BAD_OPTION', `idleCheckpointMs is a number of milliseconds, or null: ${JSON.stringify(idleCheckpointMs)}`);
   }
   const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
   // The core is fetched, compiled and instantiated while the lock is taken and IndexedDB read
   // (Store._start): at 100k orders the read is the longest part, and neither needs the other.
   const core = loadCore(base);
   core.catch(() => {}); // a failure is _start's to report, whenever it awaits the core
-  const store = new Store(name, syncTimeoutMs, onStatus);
+  const store = new Store(name, syncTimeoutMs, onStatus, idleCheckpointMs);
   try {
     await store._start(core);
   } catch (err) {
@@ -166,6 +181,8 @@ export class Store extends EventTarget {
   #channel = null;
   #announcement = null; // the timer of an announcement of a save, not posted yet
   #announced = -Infinity; // when the last one was posted (performance.now())
+  #idleMs; // IDLE_CHECKPOINT_MS, or null: no checkpoint when idle
+  #idleTimer = null; // the checkpoint due #idleMs after the last change
   #unhook = [];
   #closed = false;
   #persisted = null;
@@ -175,8 +192,9 @@ export class Store extends EventTarget {
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
 
-  constructor(name, timeoutMs, onStatus) {
+  constructor(name, timeoutMs, onStatus, idleMs) {
     super();
+    this.#idleMs = idleMs;
     this.#name = name;
     this.#dir = `/packdesk/${name}`; // IDBFS names the database after the mount point
     this.#timeoutMs = timeoutMs;
@@ -247,6 +265,7 @@ export class Store extends EventTarget {
     const before = this.#changes.changes;
     const response = JSON.parse(execNative(this.#M, this.#st, typeof request === 'string' ? request : JSON.stringify(request)));
     const changed = this.#changes.changes !== before;
+    if (changed) this.#idleLater();
     return { response, saved: changed ? this.#saves.request() : Promise.resolve() };
   }
 
@@ -264,6 +283,7 @@ export class Store extends EventTarget {
   /** Saves what is left (writer), then lets go of everything; the lock passes to the next tab. */
   async close() {
     if (this.#closed) return;
+    if (this.#idleTimer !== null) this.#idle(); // saved by the flush below
     const last = this.#role === 'writer' ? this.flush() : Promise.resolve();
     this.#closed = true;
     try {
@@ -271,6 +291,7 @@ export class Store extends EventTarget {
     } finally {
       await this.#queue;
       for (const undo of this.#unhook) undo();
+      clearTimeout(this.#idleTimer);
       this.#announceNow();
       this.#channel?.close();
       this.#lock?.release();
@@ -335,6 +356,7 @@ export class Store extends EventTarget {
     this.#st = opened.ptr;
     this.#role = role;
     this.report = opened.report;
+    if (role === 'writer') this.#idleLater(); // the tail this open replayed may be worth a checkpoint
   }
 
   async #save() {
@@ -354,6 +376,27 @@ export class Store extends EventTarget {
       this.#emit('saved');
       this.#announce();
     });
+  }
+
+  #idleLater() {
+    if (this.#idleMs === null) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#idle(), this.#idleMs);
+  }
+
+  // Nothing to do: a checkpoint when the core finds the journal's tail long enough to be worth
+  // it (pd_store_idle), saved like any change. It runs between commands, never inside one, and a
+  // save under way took its files before, so the next save writes the checkpoint's.
+  #idle() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    if (this.#role !== 'writer' || this.#closed || !this.#st) return;
+    const rc = this.#M._pd_store_idle(this.#st);
+    if (rc === 0) return;
+    let detail = {};
+    if (rc < 0) detail = { error: new StoreError('CHECKPOINT_FAILED', this.#M.UTF8ToString(this.#M._pd_store_errmsg(this.#st))) };
+    else this.#saves.request().catch(() => {}); // a failure is 'save-failed'
+    this.dispatchEvent(new CustomEvent('checkpoint', { detail }));
   }
 
   // Tells the other tabs that a save is in IndexedDB: at once when the last message is
@@ -436,7 +479,11 @@ export class Store extends EventTarget {
     const flushSoon = () => {
       if (this.#role === 'writer' && !this.#closed) this.flush().catch(() => {}); // failures are 'save-failed'
     };
-    this.#listen(document, 'visibilitychange', () => document.visibilityState === 'hidden' && flushSoon());
+    this.#listen(document, 'visibilitychange', () => {
+      if (document.visibilityState !== 'hidden') return;
+      if (this.#idleTimer !== null) this.#idle(); // a pause begins: checkpoint now, not after it
+      flushSoon();
+    });
     this.#listen(window, 'pagehide', () => {
       this.#announceNow(); // a save announcement still due goes before the page does
       flushSoon();

@@ -175,7 +175,84 @@ static void store_replay_answers(void) {
   free(dir);
 }
 
+/* The names in dir, sorted and joined (what a directory holds, to compare). */
+static char *dir_names(const char *dir) {
+  char names[64][256], *out = calloc(1, 64 * 257);
+  int n = 0;
+  DIR *d = opendir(dir);
+  for (struct dirent *e; d && out && (e = readdir(d)) && n < 64;)
+    if (e->d_name[0] != '.') snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+  if (d) closedir(d);
+  qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+  for (int i = 0; out && i < n; i++) strcat(strcat(out, names[i]), " ");
+  return out;
+}
+
+static int import_orders(pd_store *st, int from, int to) {
+  char req[512];
+  int ok = 1;
+  for (int i = from; st && i < to; i++) {
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"order.import\",\"at\":1764230400000,\"order\":{\"id\":\"I%d\",\"placed_at\":"
+             "1764230400000,\"currency\":\"VND\",\"lines\":[{\"sku\":\"S\",\"quantity\":1}]}}", i);
+    char *r = pd_store_exec(st, req, strlen(req));
+    ok &= is_ok(r);
+    pd_string_free(r);
+  }
+  return ok;
+}
+
+/* pd_store_idle checkpoints only a tail worth it (IDLE_CHECKPOINT_RECORDS, 64): after it an
+ * open replays nothing; a follower never writes; a failed one loses nothing. */
+static void store_idle(void) {
+  UNIT_TEST("store: idle, a tail of 64 records or more is checkpointed and the next open replays nothing; a shorter one is left alone");
+  char *dir = fresh_dir();
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && import_orders(st, 0, 63));
+  char *before = dir_names(dir);
+  UNIT_CHECK(st && pd_store_idle(st) == 0); /* 63 records: not worth a checkpoint */
+  char *after = dir_names(dir);
+  UNIT_CHECK(before && after && strcmp(before, after) == 0);
+  free(before);
+  free(after);
+  UNIT_CHECK(import_orders(st, 63, 64) && pd_store_idle(st) == 1);
+  UNIT_CHECK(st && pd_store_idle(st) == 0); /* nothing left to replay */
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 0 && rep.orders == 64 && shop_find(pd_store_shop(st), "I63"));
+  UNIT_CHECK(import_orders(st, 64, 200));
+  pd_store_close(st);
+
+  /* A read-only open (a follower tab) never checkpoints, however long its tail. */
+  st = pd_store_open(dir, PD_STORE_READ_ONLY, &rep);
+  before = dir_names(dir);
+  UNIT_CHECK(st && rep.replayed == 136 && pd_store_idle(st) == 0);
+  after = dir_names(dir);
+  UNIT_CHECK(before && after && strcmp(before, after) == 0);
+  free(before);
+  free(after);
+  pd_store_close(st);
+
+  /* Its first write fails: -1, said why, and the journal still holds all 200 orders. */
+  st = pd_store_open(dir, 0, &rep);
+  fio_fail_after(1);
+  UNIT_CHECK(st && pd_store_idle(st) == -1 && strstr(pd_store_errmsg(st), "checkpoint failed"));
+  fio_fail_after(0);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 136 && rep.orders == 200 && rep.damaged == 0);
+  UNIT_CHECK(st && pd_store_idle(st) == 1);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 0 && rep.orders == 200);
+  pd_store_close(st);
+  rm_rf(dir);
+  free(dir);
+}
+
 void suite_store(void) {
+  store_idle();
   store_replay_answers();
   store_roundtrip();
   store_failed_writes();
