@@ -4,6 +4,10 @@
 // of OPENS opens, each in a new page, with the median of each phase the store measures
 // (packdesk-store.mjs: the core's import and instantiation run alongside the lock and the
 // IndexedDB read, so the phases overlap and do not add up to the open) and the machine's load.
+// Opens load the console's core (build/widget/: -Oz, emmalloc, what a seller's browser runs) and,
+// alternately, the -O2 one Node runs (build/wasm/). They open with the whole journal tail the
+// workload left (idleCheckpointMs null: a tab killed before it was ever idle), then, once a tab
+// has been idle and checkpointed, with none (what a seller's next open after a pause replays).
 // Prints JSON lines; bench/run-store.mjs puts them in the table. usage: node bench/store-browser.mjs [N...]
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +22,8 @@ const server = await serveRepo();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const OPENS = 9; // this machine varies ±25% open to open: a median of 9
+// The cores an open loads: the console's (web/app.mjs's CORE) and the -O2 one.
+const CORES = { console: '/build/widget/', o2: '/build/wasm/' };
 // bench field → the store's measure (performance timeline) it reports.
 const PHASES = {
   core_import_ms: 'packdesk:core-import', core_instantiate_ms: 'packdesk:core-instantiate', lock_ms: 'packdesk:lock',
@@ -28,20 +34,21 @@ const round = (x) => (x === undefined ? undefined : Math.round(x * 10) / 10);
 for (const n of sizes) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-bench-'));
   const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  const open = async () => {
+  const open = async (options) => {
     const page = await context.newPage();
     await page.goto(`${server.origin}/tests/browser/store.html`);
     await page.waitForFunction(() => window.pageReady);
-    const { ms, phases } = await page.evaluate(async (names) => {
+    const { ms, phases, replayed } = await page.evaluate(async ({ names, options }) => {
       const t0 = performance.now();
-      await window.openTestStore();
+      await window.openTestStore(options);
       const total = performance.now() - t0;
       const last = (name) => performance.getEntriesByName(name).at(-1)?.duration;
-      return { ms: total, phases: Object.fromEntries(Object.entries(names).map(([field, name]) => [field, last(name)])) };
-    }, PHASES);
-    return { page, ms, phases };
+      return { ms: total, phases: Object.fromEntries(Object.entries(names).map(([field, name]) => [field, last(name)])),
+        replayed: window.store.report.replayed }; // the journal tail the open replayed (at most a segment)
+    }, { names: PHASES, options });
+    return { page, ms, phases, replayed };
   };
-  let { page } = await open();
+  let { page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null });
   // Fill the shop in bursts of 1,000 imports, each burst saved before the next.
   await page.evaluate(async ({ n, AT }) => {
     for (let start = 0; start < n; start += 1000) {
@@ -69,22 +76,38 @@ for (const n of sizes) {
   }, { n, AT });
   await page.close();
   // Each open in a fresh page, the one before closed (so each is the writer).
-  const opens = [];
-  let orders, replayed;
   const load = os.loadavg()[0];
-  for (let i = 0; i < OPENS; i++) {
-    const reopened = await open();
-    ({ orders, replayed } = await reopened.page.evaluate(() => ({
-      orders: window.query({ cmd: 'stats', at: 1764230400000 }).result.orders,
-      replayed: window.store.report.replayed, // the journal tail the open replayed (at most a segment)
-    })));
-    await reopened.page.close();
-    opens.push(reopened);
-  }
-  const phases = Object.fromEntries(Object.keys(PHASES).map((field) => [field, round(median(opens.map((o) => o.phases[field])))]));
+  const opensOf = async (runs) => {
+    const opens = Object.fromEntries(runs.map(([name]) => [name, []]));
+    let orders;
+    for (let i = 0; i < OPENS; i++) {
+      for (const [name, options] of i % 2 ? [...runs].reverse() : runs) {
+        const reopened = await open(options);
+        orders = await reopened.page.evaluate(() => window.query({ cmd: 'stats', at: 1764230400000 }).result.orders);
+        await reopened.page.close();
+        opens[name].push(reopened);
+      }
+    }
+    return { opens, orders };
+  };
+  const summary = (opens) => ({ ms: round(median(opens.map((o) => o.ms))), all: opens.map((o) => round(o.ms)),
+    replayed: [...new Set(opens.map((o) => o.replayed))] });
+  const whole = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['o2', { baseUrl: CORES.o2, idleCheckpointMs: null }]]);
+  const phases = Object.fromEntries(Object.keys(PHASES).map((field) => [field, round(median(whole.opens.console.map((o) => o.phases[field])))]));
+  // A tab left idle: it checkpoints (and saves) the tail; then the same opens with nothing to replay.
+  ({ page } = await open({ baseUrl: CORES.console }));
+  const checkpointed = await page.evaluate(() => new Promise((resolve) => {
+    window.store.addEventListener('checkpoint', (e) => resolve(e.detail.error?.message ?? 'ok'), { once: true });
+    setTimeout(() => resolve('none within 10 s'), 10000);
+  }).then(async (how) => (await window.store.flush(), how)));
+  await page.close();
+  const idle = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }]]);
+  const [tail, o2, after] = [summary(whole.opens.console), summary(whole.opens.o2), summary(idle.opens.console)];
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
-    browser_open_ms: round(median(opens.map((o) => o.ms))), ...phases, reopened_orders: orders, replayed,
-    browser_open_ms_all: opens.map((o) => round(o.ms)), load_avg: round((load + os.loadavg()[0]) / 2) }));
+    browser_open_ms: tail.ms, ...phases, reopened_orders: whole.orders, replayed: tail.replayed, browser_open_ms_all: tail.all,
+    browser_open_o2_ms: o2.ms, browser_open_o2_ms_all: o2.all,
+    checkpointed, browser_open_idle_ms: after.ms, replayed_idle: after.replayed, browser_open_idle_ms_all: after.all,
+    load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
 }
