@@ -46,11 +46,12 @@ try {
   const t0 = Date.now();
   await fill.evaluate(async (n) => {
     const now = Date.now();
+    const DAY = 24 * 3600 * 1000;
     const products = ['TEA-OOLONG-200', 'MUG-CERAMIC', 'TOWEL-COTTON', 'NOTEBOOK-A5'];
     for (let start = 0; start < n; start += 1000) {
       const runs = [];
       for (let i = start; i < Math.min(n, start + 1000); i++) {
-        const placed = now - (n - i) * 10000;
+        const placed = now - Math.round((n - i) * Math.min(10000, DAY / n)); // within the last day, so none is due
         const r = window.store.exec({ cmd: 'order.import', at: placed, order: {
           id: `B${String(i).padStart(6, '0')}`, placed_at: placed, paid_at: placed, currency: 'VND',
           lines: [{ id: 'L1', sku: products[i % 4], name: `Product ${i % 4}`, quantity: 1 + (i % 3), unit_price: 150000 }],
