@@ -4,11 +4,12 @@
 // `at`, never by waiting: Playwright's fake clock is installed before the page loads, so the
 // console's Date.now(), every `at` it sends and its one-minute tick all move when the test
 // fast-forwards. The complaint appears on a pickup order only once its 48 h window has passed
-// (H3/H4), and a buyer's pending cancellation is approved automatically at its 48 h end (C4/C5).
+// (H3/H4), and a buyer's pending cancellation is approved automatically at its 48 h end (C4/C5),
+// also when the end passed while the console was closed: it ticks once as it opens.
 // Each test runs in its own fresh browser profile (an empty IndexedDB: the demo shop anew).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectStage, openConsole, useConsoleServer } from './lib/console.mjs';
+import { expectStage, openConsole, ready, useConsoleServer } from './lib/console.mjs';
 
 const origin = useConsoleServer();
 const MIN = 60 * 1000;
@@ -166,5 +167,24 @@ test('C4 C5 console: the pending cancellation on DEMO-11 is approved automatical
   const late = await page.evaluate(() => window.packdeskConsole.command('request.approve', { request_id: 'DEMO-11/r1' }));
   assert.equal(late.ok, false);
   assert.equal(late.error.rule, 'C5');
+  assert.deepEqual(page.problems, []);
+});
+
+test('C4 C5 console: a cancellation whose 48 h end passed while the console was closed is approved as it opens, not at its first minute\'s tick (fake clock)', async (t) => {
+  const page = await openConsole(t, origin(), '#stage=awaiting_confirmation&order=DEMO-11', withClock);
+  const due = (await order(page, 'DEMO-11')).requests.find((r) => r.id === 'DEMO-11/r1').due;
+  // As the shop has it (committed), not as time would move it: asked as of before the end.
+  const storedStage = () => page.evaluate((at) => window.packdeskConsole.query('order.get', { order_id: 'DEMO-11', at }), due - HOUR)
+    .then((r) => r.result.stage);
+  assert.equal(await storedStage(), 'awaiting_confirmation');
+
+  // Closed before the end, opened an hour after it: no minute's tick ran in between.
+  await page.clock.setSystemTime(due + HOUR);
+  await page.reload();
+  await ready(page);
+  assert.ok((await fakeNow(page)) > due, 'the fake clock survived the reload');
+  assert.equal(await storedStage(), 'cancelled', 'the opening tick applied it');
+  await expectStage(page, 'cancelled', 'on screen at once');
+  assert.equal(await page.locator('#requests li[data-request="DEMO-11/r1"]').getAttribute('data-state'), 'auto_approved');
   assert.deepEqual(page.problems, []);
 });

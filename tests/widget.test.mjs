@@ -57,8 +57,9 @@ async function openContext(t) {
   return context;
 }
 
-async function openPage(context, query = '', widgets = ['desk', 'to-pack']) {
+async function openPage(context, query = '', widgets = ['desk', 'to-pack'], beforeLoad = null) {
   const page = await context.newPage();
+  await beforeLoad?.(page);
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -406,5 +407,25 @@ test('widget: with the network off it keeps working on what it has', async (t) =
 
   await context.setOffline(false);
   await page.waitForFunction(() => document.getElementById('desk').shadowRoot.getElementById('net').dataset.state === 'online', null, { timeout: 5000 });
+  await clean(page);
+});
+
+test('widget: C4 C5 a cancellation whose 48 h end passed while no page was open is approved as the widget opens, not at its first minute\'s tick (fake clock)', async (t) => {
+  const context = await openContext(t);
+  const page = await openPage(context, '', ['desk', 'to-pack'], (p) => p.clock.install());
+  const HOUR = 3600 * 1000;
+  const get = (at) => page.evaluate(([key, args]) => globalThis[Symbol.for(key)].get('demo').api.query('order.get', args).result,
+    [REGISTRY, at === undefined ? { order_id: 'DEMO-11' } : { order_id: 'DEMO-11', at }]);
+  const due = (await get()).requests.find((r) => r.id === 'DEMO-11/r1').due;
+  // As the shop has it (committed), not as time would move it: asked as of before the end.
+  assert.equal((await get(due - HOUR)).stage, 'awaiting_confirmation');
+
+  await page.clock.setSystemTime(due + HOUR); // no minute's tick runs in between
+  await page.reload();
+  await widgetsReady(page, ['desk', 'to-pack']);
+  assert.ok((await page.evaluate(() => Date.now())) > due, 'the fake clock survived the reload');
+  assert.equal((await get(due - HOUR)).stage, 'cancelled', 'the opening tick applied it');
+  await page.locator('#desk').evaluate((el) => el.openOrder('DEMO-11'));
+  await expectStage(page, 'desk', 'cancelled', 'on screen at once');
   await clean(page);
 });

@@ -2,7 +2,8 @@
 // demo shop when it is empty (demo-shop.mjs), then renders the stage tabs, the order list and the
 // open order from what the core answers, and sends the seller's commands. The URL's hash holds
 // what is on screen (#stage=confirmed&order=DEMO-12&q=...&sort=newest), so a reload comes back to it.
-// Time: every request's `at` is the clock; a tick every minute applies what time alone decides.
+// Time: every request's `at` is the clock; a tick as it opens and every minute applies what time
+// alone decides.
 // With a sync server it is a device of the server's shop instead of the demo (sync-ui.mjs).
 import { openStore } from '../wasm/packdesk-store.mjs'; // served at /wasm/; relative so esbuild bundles it
 import { seedDemoShop } from './demo-shop.mjs';
@@ -377,6 +378,10 @@ async function main() {
       return response;
     }, shop.now());
   }
+  // What time alone decided while the console was closed is applied now, once, as the minute's
+  // tick would: else every query of the first minute applies it again on scratch copies (stats
+  // and the list as of now), which is the whole backlog's work at each click.
+  if (store.isWriter) shop.command('tick');
   readHash();
   $('q').value = state.q;
   $('sort').value = state.sort;

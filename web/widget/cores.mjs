@@ -7,7 +7,8 @@
 //
 // A shop's store is `shop-<shop>` in the storefront's origin (IndexedDB `/packdesk/shop-<shop>`),
 // so shops never share data. An empty store is seeded with the demo shop, as the console does,
-// unless a sync client fills it from the server. One minute tick per shop (not per widget).
+// unless a sync client fills it from the server. One tick as it opens, then one a minute, per shop
+// (not per widget).
 import { openStore } from '../../wasm/packdesk-store.mjs';
 import { seedDemoShop } from '../demo-shop.mjs';
 import { Shop } from '../shop.mjs';
@@ -109,6 +110,9 @@ class SharedCore extends EventTarget {
         return response;
       }, this.api.now());
     }
+    // What time decided while no page had the shop open is applied now, once: else every query of
+    // the first minute would apply it again on scratch copies (the console does the same).
+    if (this.store.isWriter) this.api.command('tick');
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
   }
 
