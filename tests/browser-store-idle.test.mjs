@@ -7,17 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchFresh, serveRepo } from './lib/browser.mjs';
+import { importOrder } from './lib/orders.mjs';
 
-const AT = 1764230400000;
 const IDLE_MS = 2000; // packdesk-store.mjs's IDLE_CHECKPOINT_MS
-const importOrder = (id) => ({
-  cmd: 'order.import', at: AT,
-  order: {
-    id, placed_at: AT, paid_at: AT, currency: 'VND',
-    lines: [{ id: 'L1', sku: 'SKU-1', name: 'Ao thun', quantity: 1, unit_price: 150000 }],
-    buyer: { name: 'Nguyen Van A', phone: '+84 912 345 678', address: '12 Le Loi, Q1', region: 'Ho Chi Minh' },
-  },
-});
 const imports = (n, from) => Array.from({ length: n }, (_, i) => importOrder(`I${from + i}`));
 
 let server;

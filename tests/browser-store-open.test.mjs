@@ -14,17 +14,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { launchFresh, serveRepo } from './lib/browser.mjs';
+import { AT, importOrder } from './lib/orders.mjs';
 
-const AT = 1764230400000;
 const HOUR = 3600000;
-const importOrder = (id) => ({
-  cmd: 'order.import', at: AT,
-  order: {
-    id, placed_at: AT, paid_at: AT, currency: 'VND',
-    lines: [{ id: 'L1', sku: 'SKU-1', name: 'Ao thun', quantity: 1, unit_price: 150000 }],
-    buyer: { name: 'Nguyen Van A', phone: '+84 912 345 678', address: '12 Le Loi, Q1', region: 'Ho Chi Minh' },
-  },
-});
 const checkLine = (id) => ({ cmd: 'line.check', at: AT + HOUR, order_id: id, line_id: 'L1', result: 'ok' });
 
 // A page with one mount's load and save (idbfs-sync.mjs, fs-changes.mjs) on modules of its own:
