@@ -188,3 +188,35 @@ test('C4 C5 console: a cancellation whose 48 h end passed while the console was 
   assert.equal(await page.locator('#requests li[data-request="DEMO-11/r1"]').getAttribute('data-state'), 'auto_approved');
   assert.deepEqual(page.problems, []);
 });
+
+// The bytes of every journal segment of the console's store, as IndexedDB holds them.
+const journalBytes = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('/packdesk/default');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const files = open.result.transaction(['FILE_DATA']).objectStore('FILE_DATA');
+    files.getAll().onsuccess = (e) => {
+      const keys = files.getAllKeys();
+      keys.onsuccess = () => {
+        const sizes = keys.result.map((k, i) => (/\.pdj$/.test(k) ? e.target.result[i].size ?? e.target.result[i].contents.length : 0));
+        open.result.close();
+        resolve(sizes.reduce((a, b) => a + b, 0));
+      };
+    };
+  };
+}));
+
+test('console: a tick that changes nothing writes nothing (no op, no journal record, no save), as it opens or each minute (fake clock)', async (t) => {
+  const page = await openConsole(t, origin(), '', withClock);
+  await page.clock.fastForward(5000); // the demo's seeding is checkpointed once the console is idle
+  await page.evaluate(() => window.packdeskConsole.saved());
+  const settled = await journalBytes(page);
+  await page.reload(); // a tick as it opens
+  await ready(page);
+  await page.evaluate(() => window.packdeskConsole.saved());
+  assert.equal(await journalBytes(page), settled, 'the opening tick');
+  await page.clock.fastForward(3 * MIN); // three minutes' ticks
+  await page.evaluate(() => window.packdeskConsole.saved());
+  assert.equal(await journalBytes(page), settled, 'the minute ticks');
+  assert.deepEqual(page.problems, []);
+});

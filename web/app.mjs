@@ -297,7 +297,7 @@ function wire() {
   }, 1000);
   setInterval(() => {
     if (!shop.store.isWriter) return refresh({ keepInputs: true }); // a follower shows what the writer saved
-    const r = shop.command('tick');
+    const r = shop.tick();
     if (r.ok && r.result.changed > 0) refresh({ keepInputs: true });
   }, TICK_MS);
 }
@@ -381,7 +381,7 @@ async function main() {
   // What time alone decided while the console was closed is applied now, once, as the minute's
   // tick would: else every query of the first minute applies it again on scratch copies (stats
   // and the list as of now), which is the whole backlog's work at each click.
-  if (store.isWriter) shop.command('tick');
+  if (store.isWriter) shop.tick();
   readHash();
   $('q').value = state.q;
   $('sort').value = state.sort;

@@ -24,6 +24,18 @@ export class Shop {
   }
 
   /**
+   * `tick` as of now: what time alone decides. Sent without an `op`: applying a tick again changes
+   * nothing, and with one the core keeps its answer like any command's, so every minute's tick
+   * was a journal record, a save and a reload of every follower tab, even when nothing was due.
+   */
+  tick() {
+    const { response, saved } = this.#store.exec({ cmd: 'tick', at: this.now() });
+    saved.catch(() => {}); // reported through the store's status ('save-failed')
+    if (response.ok) this.onCommand?.('tick');
+    return response;
+  }
+
+  /**
    * A command: the core's response at once; the save follows (the status bar shows it, and a
    * failed save shows there as 'save failed' with a retry).
    */

@@ -112,14 +112,14 @@ class SharedCore extends EventTarget {
     }
     // What time decided while no page had the shop open is applied now, once: else every query of
     // the first minute would apply it again on scratch copies (the console does the same).
-    if (this.store.isWriter) this.api.command('tick');
+    if (this.store.isWriter) this.api.tick();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
   }
 
   // What time alone decides, once a minute, by the writer; a follower repaints what the writer saved.
   #tick() {
     if (!this.store.isWriter) return this.changed({ cmd: 'tick', source: 'tick' });
-    const r = this.api.command('tick');
+    const r = this.api.tick();
     if (r.ok && r.result.changed > 0) this.changed({ cmd: 'tick', source: 'tick' });
   }
 
