@@ -18,10 +18,8 @@ before(async () => {
 });
 after(() => server.close());
 
-// A page of the test site with the store open, counting the store's 'checkpoint' events.
-async function openPage(context, options = {}) {
-  const page = await context.newPage();
-  await page.goto(`${server.origin}/tests/browser/store.html`);
+// Opens the store on the test page, which then counts the store's 'checkpoint' events (from 0).
+async function openOn(page, options = {}) {
   await page.waitForFunction(() => window.pageReady);
   page.opened = await page.evaluate(async (o) => {
     const opened = await window.openTestStore(o);
@@ -29,6 +27,12 @@ async function openPage(context, options = {}) {
     window.store.addEventListener('checkpoint', (e) => window.checkpoints.push(e.detail.error?.code ?? 'ok'));
     return opened;
   }, options);
+}
+
+async function openPage(context, options = {}) {
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/tests/browser/store.html`);
+  await openOn(page, options);
   return page;
 }
 
@@ -39,8 +43,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function reopen(page) {
   await page.reload();
-  await page.waitForFunction(() => window.pageReady);
-  page.opened = await page.evaluate(() => window.openTestStore());
+  await openOn(page);
 }
 
 test('store idle: a long tail is checkpointed and saved after a pause, and the next open replays nothing; a short one is left to the journal', async (t) => {
@@ -58,10 +61,6 @@ test('store idle: a long tail is checkpointed and saved after a pause, and the n
   assert.equal(await ordersIn(page), 10);
 
   // 70 more (80 in the journal): checkpointed once the writer has been idle IDLE_MS, then saved.
-  await page.evaluate(() => {
-    window.checkpoints = [];
-    window.store.addEventListener('checkpoint', (e) => window.checkpoints.push(e.detail.error?.code ?? 'ok'));
-  });
   run = await apply(page, imports(70, 10));
   assert.ok(run.saved.every((s) => s === 'ok'));
   assert.deepEqual(await checkpoints(page), [], 'not while commands keep coming');

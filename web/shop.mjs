@@ -29,10 +29,7 @@ export class Shop {
    * was a journal record, a save and a reload of every follower tab, even when nothing was due.
    */
   tick() {
-    const { response, saved } = this.#store.exec({ cmd: 'tick', at: this.now() });
-    saved.catch(() => {}); // reported through the store's status ('save-failed')
-    if (response.ok) this.onCommand?.('tick');
-    return response;
+    return this.#change({ cmd: 'tick' });
   }
 
   /**
@@ -40,10 +37,13 @@ export class Shop {
    * failed save shows there as 'save failed' with a retry).
    */
   command(cmd, args = {}) {
-    const op = `web-${this.#session}-${++this.#seq}`;
-    const { response, saved } = this.#store.exec({ cmd, at: this.now(), op, ...args });
+    return this.#change({ cmd, op: `web-${this.#session}-${++this.#seq}`, ...args });
+  }
+
+  #change(request) {
+    const { response, saved } = this.#store.exec({ at: this.now(), ...request });
     saved.catch(() => {}); // reported through the store's status ('save-failed')
-    if (response.ok) this.onCommand?.(cmd);
+    if (response.ok) this.onCommand?.(request.cmd);
     return response;
   }
 }

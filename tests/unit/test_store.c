@@ -175,7 +175,9 @@ static void store_replay_answers(void) {
   free(dir);
 }
 
-/* The names in dir, sorted and joined (what a directory holds, to compare). */
+static int by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The names in dir (up to 64), sorted and joined (what a directory holds, to compare). */
 static char *dir_names(const char *dir) {
   char names[64][256], *out = calloc(1, 64 * 257);
   int n = 0;
@@ -183,7 +185,7 @@ static char *dir_names(const char *dir) {
   for (struct dirent *e; d && out && (e = readdir(d)) && n < 64;)
     if (e->d_name[0] != '.') snprintf(names[n++], sizeof names[0], "%s", e->d_name);
   if (d) closedir(d);
-  qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+  qsort(names, (size_t)n, sizeof names[0], by_name);
   for (int i = 0; out && i < n; i++) strcat(strcat(out, names[i]), " ");
   return out;
 }
