@@ -47,7 +47,7 @@ int cmd_import(cmd_ctx *k) {
  * gives exactly those, so a tick costs what is due, not the size of the shop. */
 int cmd_tick(cmd_ctx *k) {
   int64_t changed = 0;
-  for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(n)) {
+  for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(&k->shop->timed, n)) {
     order *o = txn_take(k->shop, &k->txn, PD_CONTAINER(n, order_slot, tick_node));
     if (!o) return fail_oom(&k->rc);
     if (rules_advance(&k->rc, o)) return -1;

@@ -72,7 +72,7 @@ int query_sync_changes(cmd_ctx *k) {
   if (j_add(k->result, "changes", rows)) return fail_oom(&k->rc); /* frees rows when it fails */
   index_node *n = since == 0 ? index_first(&s->by_version) : index_after(&s->by_version, since, UINT64_MAX);
   uint64_t last = 0;
-  for (int64_t count = 0; n && count < limit; n = index_next(n), count++) {
+  for (int64_t count = 0; n && count < limit; n = index_next(&s->by_version, n), count++) {
     order_slot *sl = PD_CONTAINER(n, order_slot, version_node);
     const order *o = shop_order(s, sl);
     if (!o || j_push(rows, change_json(o))) return fail_oom(&k->rc); /* unreadable: pd_exec says so */

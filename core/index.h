@@ -18,9 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A node: its two children, and its AVL height in their low bits (3 bits each: a node is
+ * 8-byte aligned, so a child's address never uses them). No parent link and no height field:
+ * 8 bytes in wasm where they were 16, and an order sits in four indexes, so its slot is 32 bytes
+ * smaller: 3.2 MB of the memory a 100k-order store's open touches for the first time, at ~4 ms
+ * a MB on this VM (docs/store-open.md). Read them through index_left/right/height only. */
 typedef struct index_node {
-  struct index_node *left, *right, *parent;
-  int height;  /* AVL height; 0 while the node is in no index */
+  _Alignas(8) uintptr_t left_bits;
+  uintptr_t right_bits;
 } index_node;
 
 typedef struct {
@@ -52,12 +57,17 @@ int index_contains(const index_node *n); /* 1 while n is in some index */
 index_node *index_first(const pd_index *ix);
 /* The first node strictly after (key, seq), or NULL. */
 index_node *index_after(const pd_index *ix, int64_t key, uint64_t seq);
-/* The in-order successor of n, or NULL. */
-index_node *index_next(const index_node *n);
+/* The in-order successor of n (which must be in ix), or NULL. O(log n): with no parent links,
+ * a node with no right child finds its successor from the root, by its own (key, seq). */
+index_node *index_next(const pd_index *ix, const index_node *n);
 /* The mirror images, for walking an index from its end (orders.list's newest first). */
 index_node *index_last(const pd_index *ix);
 index_node *index_before(const pd_index *ix, int64_t key, uint64_t seq); /* strictly before */
-index_node *index_prev(const index_node *n);
+index_node *index_prev(const pd_index *ix, const index_node *n);
+/* The node's children and height (0 while it is in no index), for walks and checks. */
+index_node *index_left(const index_node *n);
+index_node *index_right(const index_node *n);
+int index_height(const index_node *n);
 
 /* The object that holds a node: PD_CONTAINER(node, order, stage_node). */
 #define PD_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))

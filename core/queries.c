@@ -120,7 +120,7 @@ int query_orders_list(cmd_ctx *k) {
     stage_walk_start(&all, ixs, back, after != NULL, key, seq);
     node = stage_walk_next(&all);
   }
-  for (; node; node = !ix ? stage_walk_next(&all) : back ? index_prev(node) : index_next(node)) {
+  for (; node; node = !ix ? stage_walk_next(&all) : back ? index_prev(ix, node) : index_next(ix, node)) {
     order_slot *sl = (order_slot *)(void *)((char *)node - offset);
     if (!q && n == limit) break; /* one more exists: the page has a next (read no body for it) */
     const order *o = shop_order(s, sl);
@@ -172,7 +172,7 @@ int query_orders_export(cmd_ctx *k) {
  * on scratch copies, to the stage time puts them in. Costs what is due, not the shop's size. */
 static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
   for (int i = 0; i < STAGE_COUNT; i++) counts[i] = (int64_t)k->shop->by_stage[i].count;
-  for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(n)) {
+  for (index_node *n = index_first(&k->shop->timed); n && index_key(&k->shop->timed, n) < k->at; n = index_next(&k->shop->timed, n)) {
     order_slot *sl = PD_CONTAINER(n, order_slot, tick_node);
     order *now = txn_take(k->shop, &k->txn, sl);
     if (!now) return fail_oom(&k->rc);
@@ -187,7 +187,7 @@ static int counts_as_of(cmd_ctx *k, int64_t counts[STAGE_COUNT]) {
  * or one of the scratch copies that time moved into this stage. */
 static const order *stage_head(cmd_ctx *k, int stage) {
   const order *best = NULL;
-  for (index_node *n = index_first(&k->shop->by_stage[stage]); n; n = index_next(n)) {
+  for (index_node *n = index_first(&k->shop->by_stage[stage]); n; n = index_next(&k->shop->by_stage[stage], n)) {
     order_slot *sl = PD_CONTAINER(n, order_slot, stage_node);
     if (sl->next_event >= k->at) {
       best = shop_order(k->shop, sl); /* NULL: unreadable, and pd_exec says so */

@@ -105,7 +105,7 @@ typedef struct {
 /*
  * What the shop keeps of every order, whether its body is read yet or not: the indexes' nodes
  * and keys, what the metrics count, and the order itself once read. A store of format 5 loads
- * only these at open (the page's summaries: 128-byte slots instead of ~1 KB an order read whole)
+ * only these at open (the page's summaries: 96-byte slots in wasm instead of ~1 KB an order read whole)
  * and the body of an order on first use (shop_order), because on this VM an open pays ~3 ms
  * for every MB it touches: building every order of 100k took 0.5 s, most of it first touch.
  * The keys are copies of the order's (shop_rekey), set whenever the order changes.

@@ -10,7 +10,7 @@
 static const char *check_index(const pd_index *ix, size_t member, int which) {
   size_t n = 0;
   const index_node *prev = NULL;
-  for (const index_node *node = index_first(ix); node; node = index_next(node), n++) {
+  for (const index_node *node = index_first(ix); node; node = index_next(ix, node), n++) {
     const order_slot *o = (const order_slot *)(const void *)((const char *)node - member);
     int64_t key = index_key(ix, node);
     uint64_t seq = index_seq(ix, node);
@@ -48,13 +48,13 @@ const char *shop_check(const pd_shop *s) {
   for (int st = 0; st < STAGE_COUNT; st++) {
     const char *why = check_index(&s->by_stage[st], offsetof(order_slot, stage_node), 0);
     if (why) return why;
-    for (const index_node *n = index_first(&s->by_stage[st]); n; n = index_next(n))
+    for (const index_node *n = index_first(&s->by_stage[st]); n; n = index_next(&s->by_stage[st], n))
       if (PD_CONTAINER(n, order_slot, stage_node)->stage != st)
         return "an order is indexed under another stage";
     in_stages += s->by_stage[st].count;
     why = check_index(&s->placed_by_stage[st], offsetof(order_slot, placed_stage_node), 3);
     if (why) return why;
-    for (const index_node *n = index_first(&s->placed_by_stage[st]); n; n = index_next(n))
+    for (const index_node *n = index_first(&s->placed_by_stage[st]); n; n = index_next(&s->placed_by_stage[st], n))
       if (PD_CONTAINER(n, order_slot, placed_stage_node)->stage != st)
         return "an order is indexed under another stage";
     if (s->placed_by_stage[st].count != s->by_stage[st].count)

@@ -26,7 +26,7 @@ index_node *stage_walk_next(stage_walk *w) {
   }
   if (pick < 0) return NULL;
   index_node *n = w->at[pick];
-  w->at[pick] = w->back ? index_prev(n) : index_next(n);
+  w->at[pick] = w->back ? index_prev(&w->ixs[pick], n) : index_next(&w->ixs[pick], n);
   return n;
 }
 

@@ -91,15 +91,19 @@ static index_node *ref_after(int64_t key, uint64_t seq) {
 }
 
 /*
- * The real height of the subtree at n; clears *ok on a wrong parent link, a stale stored
- * height or an AVL imbalance.
+ * The real height of the subtree at n; clears *ok on a stale stored height or an AVL
+ * imbalance, or a node in the tree more than once (a link gone wrong: `seen` counts visits,
+ * and the walk stops past `limit` rather than loop).
  */
-static int real_height(const index_node *n, const index_node *parent, int *ok) {
+static int real_height(const index_node *n, int *ok, size_t *seen, size_t limit) {
   if (!n) return 0;
-  if (n->parent != parent) *ok = 0;
-  int hl = real_height(n->left, n, ok), hr = real_height(n->right, n, ok);
+  if (++*seen > limit) {
+    *ok = 0;
+    return 0;
+  }
+  int hl = real_height(index_left(n), ok, seen, limit), hr = real_height(index_right(n), ok, seen, limit);
   int h = (hl > hr ? hl : hr) + 1;
-  if (n->height != h || hl - hr > 1 || hr - hl > 1) *ok = 0;
+  if (index_height(n) != h || hl - hr > 1 || hr - hl > 1) *ok = 0;
   return h;
 }
 
@@ -124,14 +128,15 @@ static void check_all(const pd_index *ix) {
   UNIT_CHECK_INT(ix->count, ref_len);
 
   int ok = 1;
-  int h = real_height(ix->root, NULL, &ok);
-  UNIT_CHECK(ok);
+  size_t seen = 0;
+  int h = real_height(ix->root, &ok, &seen, ref_len);
+  UNIT_CHECK(ok && seen == ref_len);
   UNIT_CHECK(height_fits(h, ix->count));
 
   /* In order via first/next, each node mapping back to its item. */
   size_t i = 0;
   int order_ok = 1;
-  for (index_node *n = index_first(ix); n; n = index_next(n), i++)
+  for (index_node *n = index_first(ix); n; n = index_next(ix, n), i++)
     if (i >= ref_len || PD_CONTAINER(n, item, node) != ref[i]) order_ok = 0;
   UNIT_CHECK(order_ok && i == ref_len);
 
@@ -155,7 +160,7 @@ static void check_all(const pd_index *ix) {
   /* Backwards via last/prev, and index_before at and around each node (newest-first pages). */
   int back_ok = 1;
   i = ref_len;
-  for (index_node *n = index_last(ix); n; n = index_prev(n))
+  for (index_node *n = index_last(ix); n; n = index_prev(ix, n))
     if (i == 0 || PD_CONTAINER(n, item, node) != ref[--i]) back_ok = 0;
   UNIT_CHECK(back_ok && i == 0);
   int before_ok = 1;
@@ -179,7 +184,7 @@ static void insert_item(pd_index *ix, item *it) {
 static int remove_item(pd_index *ix, item *it) {
   index_remove(ix, &it->node);
   const index_node *n = &it->node;
-  return !index_contains(n) && !n->left && !n->right && !n->parent && n->height == 0;
+  return !index_contains(n) && !index_left(n) && !index_right(n) && index_height(n) == 0;
 }
 
 static void shuffle(size_t *perm, size_t n) {
@@ -205,11 +210,11 @@ static void test_empty(void) {
   insert_at(&ix, &one, 7, 3);
   UNIT_CHECK(index_contains(&one.node));
   UNIT_CHECK(index_first(&ix) == &one.node);
-  UNIT_CHECK(index_next(&one.node) == NULL);
+  UNIT_CHECK(index_next(&ix, &one.node) == NULL);
   UNIT_CHECK(index_after(&ix, 7, 2) == &one.node);
   UNIT_CHECK(index_after(&ix, 7, 3) == NULL);
   UNIT_CHECK(index_after(&ix, 6, UINT64_MAX) == &one.node);
-  UNIT_CHECK(index_last(&ix) == &one.node && index_prev(&one.node) == NULL);
+  UNIT_CHECK(index_last(&ix) == &one.node && index_prev(&ix, &one.node) == NULL);
   UNIT_CHECK(index_before(&ix, 7, 4) == &one.node && index_before(&ix, 7, 3) == NULL);
   UNIT_CHECK(remove_item(&ix, &one));
   UNIT_CHECK(ix.root == NULL && ix.count == 0);
