@@ -215,9 +215,10 @@ static char *exec(pd_shop *shop, const char *request, size_t len) {
   shop->unreadable = 0;
   if (rc == 0) rc = def->fn(&k);
   if (shop->unreadable) { /* an order's body could not be read: nothing is decided without it */
-    int oom = shop->unreadable == SHOP_UNREADABLE_OOM;
-    out = respond_error(oom ? "OUT_OF_MEMORY" : "STORAGE", NULL,
+    int oom = shop->unreadable == SHOP_UNREADABLE_OOM, later = shop->unreadable == SHOP_UNREADABLE_NOT_LOADED;
+    out = respond_error(oom ? "OUT_OF_MEMORY" : later ? "NOT_LOADED" : "STORAGE", NULL,
                         oom ? "out of memory; nothing was changed" : shop->unreadable_why);
+    if (later) shop->not_loaded++; /* the store's replay waits on it (store.c) */
     shop->unreadable = 0;
     goto done;
   }

@@ -317,6 +317,54 @@ fail:
   return rc;
 }
 
+int journal_replay(journal *j, uint64_t from, uint64_t last, journal_replay_fn fn, void *ud, uint64_t *next) {
+  uint64_t *segs = NULL;
+  size_t nsegs = 0;
+  int rc = 0;
+  *next = from;
+  if (from > last) return 0;
+  if (list_segments(j->dir, &segs, &nsegs)) {
+    say(j->err, "cannot list %s: %s", j->dir, strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < nsegs && rc == 0 && *next <= last; i++) {
+    /* Only the segments that can hold `next`: the one it is in and those after. */
+    if (segs[i] > *next || (i + 1 < nsegs && segs[i + 1] <= *next)) continue;
+    char name[NAME_LEN + 1], path[PATH_CAP];
+    unsigned char *buf = NULL;
+    size_t n = 0, off = 0, size = 0;
+    uint64_t seq = 0;
+    seg_name(name, segs[i]);
+    errno = ENOMEM;
+    if (seg_path(j->dir, segs[i], path) || fio_read_file(path, &buf, &n)) {
+      say(j->err, "cannot read %s: %s", name, strerror(errno));
+      rc = -1;
+      break;
+    }
+    /* journal_open checked every record up to `last`: one that is not right now was changed
+     * under the open store, and nothing past it is replayed. */
+    while (off < n && *next <= last && !check_record(buf + off, n - off, &size, &seq)) {
+      if (seq == *next) {
+        int r = fn(ud, seq, (const char *)buf + off + HDR, size - HDR);
+        if (r) {
+          if (r < 0) say(j->err, "replay stopped at seq %llu (%s, byte %zu)", (unsigned long long)seq, name, off);
+          rc = r < 0 ? -1 : 1;
+          break;
+        }
+        ++*next;
+      }
+      off += size;
+    }
+    pd_free(buf);
+  }
+  pd_free(segs);
+  if (rc == 0 && *next <= last) {
+    say(j->err, "the journal changed while the store was open: record %llu is gone", (unsigned long long)*next);
+    rc = -1;
+  }
+  return rc;
+}
+
 /* Room for a record of n bytes in j->buf. */
 static int reserve(journal *j, size_t n) {
   if (n <= j->buf_cap) return 0;

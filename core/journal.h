@@ -64,6 +64,15 @@ int journal_open(const char *dir, uint64_t from_seq, int read_only, journal_repl
                  void *ud, journal **out, journal_report *rep);
 
 /*
+ * Replays records from..last (a range journal_open checked: its report's last_seq) through fn,
+ * which returns 0 to go on, 1 to stop before this record (a later call starts with it: the
+ * store's replay waits for order bodies not loaded yet) or -1 for an error. 0 with all
+ * replayed, 1 stopped by fn, -1 an error (fn's, a segment unreadable or changed: journal_errmsg).
+ * *next is the first seq not replayed.
+ */
+int journal_replay(journal *j, uint64_t from, uint64_t last, journal_replay_fn fn, void *ud, uint64_t *next);
+
+/*
  * Appends one record (seq = last_seq + 1) to the current segment with one write(); no fsync.
  * payload may be NULL when len is 0; len over JOURNAL_MAX_PAYLOAD is refused. 0 with *seq set
  * (seq may be NULL), or -1 — then the segment is cut back to its previous length so no partial

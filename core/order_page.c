@@ -116,19 +116,23 @@ int order_page_load(pd_shop *s, const unsigned char *data, const order_page_head
   return r.pos == r.len && body_at + 4 == file_size ? 0 : -1;
 }
 
-order *order_page_read_body(int fd, const order_slot *sl, int *oom) {
+order *order_page_read_body(int fd, const order_slot *sl, int *kind) {
   size_t n = (size_t)sl->body_len + 4, got = 0;
   unsigned char *buf = pd_malloc(n);
-  *oom = buf == NULL;
+  int not_loaded = 0;
   while (buf && got < n) {
     ssize_t r = pread(fd, buf + got, n - got, (off_t)sl->body_at + (off_t)got);
     if (r < 0 && errno == EINTR) continue;
+    not_loaded = r < 0 && errno == EAGAIN; /* the browser's lazy file: its bytes are not here yet */
     if (r <= 0) break;
     got += (size_t)r;
   }
   long failures = pd_alloc_failures();
   order *o = buf && got == n ? decode_body(buf, sl->body_len, ORDER_PAGE_LAZY_FORMAT) : NULL;
-  if (!o && buf) *oom = pd_alloc_failures() != failures;
+  if (!o)
+    *kind = !buf || pd_alloc_failures() != failures ? SHOP_UNREADABLE_OOM
+            : not_loaded                           ? SHOP_UNREADABLE_NOT_LOADED
+                                                   : SHOP_UNREADABLE_DAMAGED;
   pd_free(buf);
   return o;
 }

@@ -52,6 +52,6 @@ int order_page_load(pd_shop *s, const unsigned char *data, const order_page_head
 
 /* Reads and decodes the body of sl from fd, a file of its page: NULL with *oom set for out of
  * memory, else for a body that is missing, fails its CRC or does not decode. */
-order *order_page_read_body(int fd, const order_slot *sl, int *oom);
+order *order_page_read_body(int fd, const order_slot *sl, int *kind);
 
 #endif

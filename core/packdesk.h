@@ -77,10 +77,19 @@ typedef struct {
   unsigned long long torn_seq;      /* the seq that torn record would have had */
   int damaged;                      /* damage found (the open failed, or is read-only) */
   char message[320];                /* what was found, for a person */
+  int pending;                      /* the journal's replay waits for bodies: pd_store_resume */
 } pd_store_report;
 
-/* NULL on failure, with rep->message saying why (rep may be NULL). */
+/* NULL on failure, with rep->message saying why (rep may be NULL). An open whose journal replay
+ * needs an order body that is not loaded (a browser store with lazy bodies: the command answers
+ * NOT_LOADED) stops before that record with rep->pending set: until pd_store_resume has replayed
+ * the rest, every command answers NOT_LOADED and changes nothing. */
 pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep);
+/* Goes on with a pending open's replay, once the bodies it waited for are loaded: 0 done (rep
+ * filled in as by the open), 1 pending still (it needs more), -1 a record no longer applies (rep
+ * says so, as an open's damage: close the store). 0 at once when nothing is pending. */
+int pd_store_resume(pd_store *st, pd_store_report *rep);
+int pd_store_pending(const pd_store *st);
 /* pd_exec on the store's shop, journaled; checkpoints when the journal segment is full. */
 char *pd_store_exec(pd_store *st, const char *request, size_t len);
 /* Writes the changed snapshot pages and starts a new journal segment: 0, or -1. */

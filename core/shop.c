@@ -107,16 +107,16 @@ int shop_slot_agrees(const order_slot *sl, order *o) {
 
 order *shop_order(pd_shop *s, order_slot *sl) {
   if (sl->o) return sl->o;
-  int oom = 0;
+  int kind = SHOP_UNREADABLE_DAMAGED;
   char why[160] = "no store holds it";
-  order *o = s->read_body ? s->read_body(s->read_body_ud, sl, &oom, why, sizeof why) : NULL;
+  order *o = s->read_body ? s->read_body(s->read_body_ud, sl, &kind, why, sizeof why) : NULL;
   if (o && !shop_slot_agrees(sl, o)) {
     order_free(o);
     o = NULL;
     snprintf(why, sizeof why, "its body does not match its summary");
   }
   if (!o) {
-    s->unreadable = oom ? SHOP_UNREADABLE_OOM : SHOP_UNREADABLE_DAMAGED;
+    s->unreadable = kind;
     snprintf(s->unreadable_why, sizeof s->unreadable_why, "order %.64s cannot be read from the store: %.150s",
              sl->id, why);
     return NULL;

@@ -128,8 +128,8 @@ typedef struct order_slot {
 } order_slot;
 
 /* Reads the body of a slot whose order is not read yet (the store's; shop_order calls it).
- * The order, or NULL with *oom set for out of memory, or why[] saying what is damaged. */
-typedef order *(*shop_body_fn)(void *ud, const order_slot *sl, int *oom, char *why, size_t why_n);
+ * The order, or NULL with *kind saying why (SHOP_UNREADABLE_*; why[] says what is damaged). */
+typedef order *(*shop_body_fn)(void *ud, const order_slot *sl, int *kind, char *why, size_t why_n);
 
 typedef struct {
   order *orig; /* NULL for a new order */
@@ -208,13 +208,18 @@ struct pd_shop {
    * nobody keeps (a tick, sync.*, a command sent without one), answers {"ok":true} unprinted. */
   int replaying;
   /* Set when a body could not be read during the command running: pd_exec then fails it
-   * (SHOP_UNREADABLE_OOM: out of memory; _DAMAGED: what unreadable_why says), whatever the
+   * (SHOP_UNREADABLE_OOM: out of memory; _DAMAGED: what unreadable_why says; _NOT_LOADED: not
+   * in memory yet, try again once loaded), whatever the
    * command made of the missing order, so nothing is decided on an order it could not see. */
   int unreadable;
   char unreadable_why[256];
+  uint64_t not_loaded; /* commands answered NOT_LOADED so far */
 };
 
-enum { SHOP_UNREADABLE_OOM = 1, SHOP_UNREADABLE_DAMAGED = 2 };
+/* NOT_LOADED: the body's bytes are not in memory yet (a browser store opened with lazy bodies
+ * reads a page's bodies from IndexedDB only when asked: wasm/lazy-file.mjs), so the command
+ * fails, changing nothing, and the shell loads them and sends it again. */
+enum { SHOP_UNREADABLE_OOM = 1, SHOP_UNREADABLE_DAMAGED = 2, SHOP_UNREADABLE_NOT_LOADED = 3 };
 
 /* The slot of an order id, or NULL. */
 order_slot *shop_slot(pd_shop *s, const char *order_id);

@@ -68,6 +68,12 @@ struct pd_store {
   PD_VEC(uint64_t) op_gens;
   PD_VEC(int) order_fds;           /* per order page of format 5: its file, open (-1: none) */
   size_t kept_files;               /* how many of order_fds are open */
+  /* The journal's tail, while its replay waits for order bodies not loaded yet (pd_store_resume):
+   * records replay_next..replay_last are still to apply, and the store takes no command. */
+  int pending;
+  uint64_t replay_next, replay_last;
+  journal_report jrep;             /* what the open found of the journal, for the report */
+  char snapshot_damage[320];       /* read-only: what of the snapshot could not be loaded */
   char err[320];
 };
 
@@ -178,11 +184,11 @@ done:
 }
 
 /* Reads a body not read yet (the shop's read_body), from its page's file. */
-static order *read_body(void *ud, const order_slot *sl, int *oom, char *why, size_t why_n) {
+static order *read_body(void *ud, const order_slot *sl, int *kind, char *why, size_t why_n) {
   pd_store *st = ud;
   size_t page = (size_t)(sl->seq / ORDER_PAGE);
   char path[4096];
-  *oom = 0;
+  *kind = SHOP_UNREADABLE_DAMAGED;
   if (page >= st->order_gens.len || !st->order_gens.items[page]) {
     snprintf(why, why_n, "its page is not in the snapshot");
     return NULL;
@@ -193,9 +199,10 @@ static order *read_body(void *ud, const order_slot *sl, int *oom, char *why, siz
     snprintf(why, why_n, "%.200s cannot be opened", strrchr(path, '/') + 1);
     return NULL;
   }
-  order *o = order_page_read_body(fd, sl, oom);
+  order *o = order_page_read_body(fd, sl, kind);
   if (own) close(fd);
-  if (!o && !*oom) snprintf(why, why_n, "%.200s is damaged", strrchr(path, '/') + 1);
+  if (!o && *kind == SHOP_UNREADABLE_DAMAGED) snprintf(why, why_n, "%.200s is damaged", strrchr(path, '/') + 1);
+  if (!o && *kind == SHOP_UNREADABLE_NOT_LOADED) snprintf(why, why_n, "%.200s is not loaded yet", strrchr(path, '/') + 1);
   return o;
 }
 
@@ -316,10 +323,7 @@ static int load_snapshot(pd_store *st, pd_store_report *rep, int read_only) {
       if (!read_only) return -1;
       damaged = 1;
     }
-  if (damaged && rep) {
-    rep->damaged = 1;
-    snprintf(rep->message, sizeof rep->message, "%s", st->err);
-  }
+  if (damaged) snprintf(st->snapshot_damage, sizeof st->snapshot_damage, "%s", st->err);
   return 0;
 }
 
@@ -378,9 +382,14 @@ static void sweep(pd_store *st) {
 
 static int replay_record(void *ud, uint64_t seq, const char *payload, size_t len) {
   pd_store *st = ud;
+  uint64_t not_loaded = st->shop->not_loaded;
   st->shop->replaying = 1;
   char *r = pd_exec(st->shop, payload, len);
   st->shop->replaying = 0;
+  if (st->shop->not_loaded != not_loaded) { /* changed nothing: again once its bodies are loaded */
+    pd_string_free(r);
+    return 1;
+  }
   int ok = r && strncmp(r, "{\"ok\":true", 10) == 0;
   st->replayed += ok ? 1u : 0u;
   if (!ok)
@@ -425,9 +434,10 @@ static int refuse_writes(void *ud, const char *request, size_t len) {
   return -1;
 }
 
+static int replay_tail(pd_store *st, pd_store_report *rep);
+
 pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
   pd_store *st = pd_calloc(1, sizeof *st);
-  journal_report jrep;
   int read_only = (flags & PD_STORE_READ_ONLY) != 0;
   if (rep) memset(rep, 0, sizeof *rep);
   if (!st || !(st->dir = pd_strdup(dir)) || !(st->shop = pd_shop_new())) {
@@ -445,30 +455,66 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
   }
   if (load_snapshot(st, rep, read_only)) goto fail;
   if (!read_only) sweep(st);
-  memset(&jrep, 0, sizeof jrep);
-  if (journal_open(dir, st->covered + 1, read_only, replay_record, st, &st->jr, &jrep)) {
+  /* The journal is checked whole first, then its tail replayed: a replay that waits for
+   * bodies (pd_store_resume) starts again where it stopped, the journal already known good. */
+  if (journal_open(dir, st->covered + 1, read_only, NULL, NULL, &st->jr, &st->jrep)) {
     if (rep) {
       rep->damaged = 1;
       snprintf(rep->message, sizeof rep->message, "%s",
-               st->err[0] ? st->err : jrep.damage[0] ? jrep.damage : "the journal cannot be opened");
+               st->jrep.damage[0] ? st->jrep.damage : "the journal cannot be opened");
     }
     goto fail;
   }
-  if (rep) {
-    rep->orders = st->shop->orders.len;
-    rep->snapshot_seq = st->covered;
-    rep->replayed = st->replayed;
-    rep->torn_bytes = jrep.torn_bytes;
-    rep->torn_seq = jrep.torn_seq;
-    if (jrep.damaged) {
-      rep->damaged = 1;
-      snprintf(rep->message, sizeof rep->message, "%s", jrep.damage);
-    } else if (jrep.torn_bytes && !rep->damaged) {
-      snprintf(rep->message, sizeof rep->message,
-               "cut %llu bytes of a torn write at the journal's end (record %llu was never saved)",
-               (unsigned long long)jrep.torn_bytes, (unsigned long long)jrep.torn_seq);
-    }
+  st->replay_next = st->covered + 1;
+  st->replay_last = st->jrep.last_seq;
+  if (replay_tail(st, rep) < 0) goto fail;
+  return st;
+fail:
+  pd_store_close(st);
+  return NULL;
+}
+
+/* What the open found, once its replay is over (or waiting: pending). */
+static void report_open(pd_store *st, pd_store_report *rep) {
+  if (!rep) return;
+  const journal_report *jrep = &st->jrep;
+  memset(rep, 0, sizeof *rep);
+  rep->orders = st->shop->orders.len;
+  rep->snapshot_seq = st->covered;
+  rep->replayed = st->replayed;
+  rep->torn_bytes = jrep->torn_bytes;
+  rep->torn_seq = jrep->torn_seq;
+  rep->pending = st->pending;
+  if (st->snapshot_damage[0]) {
+    rep->damaged = 1;
+    snprintf(rep->message, sizeof rep->message, "%s", st->snapshot_damage);
   }
+  if (jrep->damaged) {
+    rep->damaged = 1;
+    snprintf(rep->message, sizeof rep->message, "%s", jrep->damage);
+  } else if (jrep->torn_bytes && !rep->damaged) {
+    snprintf(rep->message, sizeof rep->message,
+             "cut %llu bytes of a torn write at the journal's end (record %llu was never saved)",
+             (unsigned long long)jrep->torn_bytes, (unsigned long long)jrep->torn_seq);
+  }
+}
+
+/* Replays what is left of the journal's tail: 0 done (the store takes commands), 1 waiting for
+ * bodies not loaded yet (pending), -1 a record no longer applies (rep says so: damage). */
+static int replay_tail(pd_store *st, pd_store_report *rep) {
+  int read_only = (st->flags & PD_STORE_READ_ONLY) != 0;
+  int rc = journal_replay(st->jr, st->replay_next, st->replay_last, replay_record, st, &st->replay_next);
+  st->pending = rc == 1;
+  if (rc < 0) {
+    if (rep) {
+      memset(rep, 0, sizeof *rep);
+      rep->damaged = 1;
+      snprintf(rep->message, sizeof rep->message, "%s", st->err[0] ? st->err : journal_errmsg(st->jr));
+    }
+    return -1;
+  }
+  report_open(st, rep);
+  if (rc == 1) return 1;
   /* An old store is rewritten in today's page sizes now, once: an open of it would otherwise
    * keep reading many small pages. If this checkpoint fails, the old snapshot and the journal
    * still hold everything, and the next checkpoint writes every page. */
@@ -477,11 +523,18 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     if (pd_store_checkpoint(st) == 0) sweep(st);
   }
   pd_set_journal(st->shop, read_only ? refuse_writes : journal_hook, st);
-  return st;
-fail:
-  pd_store_close(st);
-  return NULL;
+  return 0;
 }
+
+int pd_store_resume(pd_store *st, pd_store_report *rep) {
+  if (!st->pending) {
+    report_open(st, rep);
+    return 0;
+  }
+  return replay_tail(st, rep);
+}
+
+int pd_store_pending(const pd_store *st) { return st->pending; }
 
 /* --- checkpoints --- */
 
@@ -565,7 +618,7 @@ int pd_store_checkpoint(pd_store *st) {
   uint64_t gen = st->gen + 1, covered = journal_last_seq(st->jr);
   char path[4096];
   bytes_writer w = {0};
-  if (st->flags & PD_STORE_READ_ONLY) return -1;
+  if ((st->flags & PD_STORE_READ_ONLY) || st->pending) return -1;
   if (gens_fit(&st->order_gens.items, &st->order_gens.len, &st->order_gens.cap, s->dirty_orders.len) ||
       gens_fit(&st->op_gens.items, &st->op_gens.len, &st->op_gens.cap, s->dirty_ops.len))
     goto fail;
@@ -607,13 +660,16 @@ fail:
 }
 
 char *pd_store_exec(pd_store *st, const char *request, size_t len) {
+  if (st->pending) /* its journal's tail is not all applied: nothing may be read or changed yet */
+    return pd_strdup("{\"ok\":false,\"error\":{\"code\":\"NOT_LOADED\",\"message\":\"the store is still opening: "
+                     "its journal needs order bodies not loaded yet; nothing was changed\"}}");
   char *r = pd_exec(st->shop, request, len);
   if (st->jr && journal_segment_bytes(st->jr) > SEGMENT_MAX) pd_store_checkpoint(st);
   return r;
 }
 
 int pd_store_idle(pd_store *st) {
-  if ((st->flags & PD_STORE_READ_ONLY) || !st->jr) return 0;
+  if ((st->flags & PD_STORE_READ_ONLY) || !st->jr || st->pending) return 0;
   if (journal_last_seq(st->jr) - st->covered < IDLE_CHECKPOINT_RECORDS) return 0;
   return pd_store_checkpoint(st) ? -1 : 1;
 }

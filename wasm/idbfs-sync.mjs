@@ -69,7 +69,7 @@
 //     min(mtime, now - 1), and never less than one more than what it last stored for the path.
 // Saves ask for 'strict' durability: with Chrome's 'relaxed', complete can come before the data
 // is on disk, and "saved" must survive the battery dying.
-import { lazyFile } from './lazy-file.mjs';
+import { NOT_LOADED, lazyFile } from './lazy-file.mjs';
 import { StoreError, syncError } from './store-error.mjs';
 
 const FILE_STORE = 'FILE_DATA'; // IDBFS.DB_STORE_NAME
@@ -82,6 +82,12 @@ const blocksFrom = (path, from = 0) => IDBKeyRange.bound(blockKey(path, from), `
 // The key of the rest of a split file (in blocksFrom(path) too: deleting a path's blocks deletes it).
 const REST = 'rest';
 const restKey = (path) => `${path}\0${REST}`;
+// With lazy bodies (openStore's lazyBodies), an order page's rest (its orders' bodies) is not
+// fetched by a load at all: the core asks for it when a command first needs one of its bodies
+// (lazy-file.mjs's NOT_LOADED), and loadWanted fetches what was asked. Other split files (the
+// shop's file, read whole by every open) are fetched as before. Order pages are named by the
+// core (core/store.c), like journal segments above.
+const lazyRest = (lazy, path) => lazy && /\/orders-[^/]*$/.test(path);
 
 // fn(...args, callback) called back synchronously (IDBFS's local entry helpers) → return / throw.
 function callSync(fn, ...args) {
@@ -159,7 +165,7 @@ function openDatabase(mountpoint, op, next) {
 // rests: path → the request of a split file's rest, its result not read (see SPLIT above), and
 // `there`, whether the record exists}. The records' bytes are handed on as IndexedDB gave them,
 // never copied (a load gives them to MEMFS as the files' contents).
-function readFiles(db, local, op, onRead) {
+function readFiles(db, local, op, onRead, lazy = false) {
   const tx = db.transaction([FILE_STORE], 'readonly');
   op.tx = tx;
   const files = tx.objectStore(FILE_STORE);
@@ -198,7 +204,7 @@ function readFiles(db, local, op, onRead) {
         }
         const path = key.slice(0, cut);
         if (key.slice(cut + 1) === REST) {
-          rests.set(path, { request: files.get(key), there: true });
+          rests.set(path, { request: lazyRest(lazy, path) ? null : files.get(key), there: true });
           continue;
         }
         if (!blocks.has(path)) blocks.set(path, []);
@@ -223,7 +229,7 @@ function readFiles(db, local, op, onRead) {
           fetched.set(path, entry);
           if (entry?.head !== undefined) {
             // Whether the rest is there, without reading it (getKey: its key or undefined).
-            const rest = { request: files.get(restKey(path)), there: false };
+            const rest = { request: lazyRest(lazy, path) ? null : files.get(restKey(path)), there: false };
             rests.set(path, rest);
             files.getKey(restKey(path)).onsuccess = (k) => (rest.there = k.target.result !== undefined);
           }
@@ -273,11 +279,11 @@ function joinBlocks(path, entry, parts = []) {
  * Resolves to the read, which holds the database connection (`read.db`: load keeps it, or close
  * it when the read is not loaded); rejects with a StoreError (SYNC_TIMEOUT after `timeoutMs`).
  */
-export function readStore(mountpoint, timeoutMs) {
+export function readStore(mountpoint, timeoutMs, { lazy = false } = {}) {
   let db = null;
   return guarded((op) => openDatabase(mountpoint, op, (opened) => {
     db = opened;
-    readFiles(db, new Map(), op, (read) => op.done(null, { ...read, db }));
+    readFiles(db, new Map(), op, (read) => op.done(null, { ...read, db }), lazy);
   }), timeoutMs, () => db?.close());
 }
 
@@ -288,9 +294,12 @@ export function readStore(mountpoint, timeoutMs) {
  * resolve when IndexedDB has really done it and reject with a StoreError otherwise
  * (SYNC_TIMEOUT after `ms`). A failed save gives its paths back to `changes`, so the next one
  * writes them. `canUpload()` is asked before every save: a follower tab must never write.
+ * `lazy`: order pages' rests are fetched when asked for (see lazyRest): `wanted()` says how many
+ * a read asked for since, and loadWanted(ms) fetches them, in one transaction.
  */
-export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
+export function guardIdbfs(M, mountpoint, { canUpload, changes, lazy = false }) {
   const { FS, IDBFS } = M;
+  const wanted = new Map(); // path → the rest (storeEntry's) a read asked for and did not have
   const stamps = new Map(); // path → the timestamp (ms) IndexedDB has, or is being given, for it
   // How IndexedDB holds each path, known from loads and committed saves: n > 0: n full blocks of
   // BLOCK bytes (the rest in the file's record); SPLIT: its head and its rest's record; not in
@@ -455,8 +464,15 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
     const name = path.slice(slash + 1);
     if (Object.hasOwn(parent.contents, name)) FS.unlink(path); // (a MEMFS directory's entries; no lookup that throws)
     if (entry.head !== undefined) {
-      const { request } = entry.rest ?? {};
-      lazyFile(FS, parent, name, { mode, mtime: timestamp.getTime(), size: entry.size, head: entry.head, readRest: () => request.result?.contents });
+      const rest = entry.rest ?? { request: { result: undefined } };
+      wanted.delete(path); // a new version of the file: what was asked of the old one is moot
+      const readRest = () => {
+        if (rest.request) return rest.request.result?.contents;
+        if (Object.hasOwn(rest, 'bytes')) return rest.bytes; // loaded (undefined: it vanished)
+        wanted.set(path, rest);
+        return NOT_LOADED;
+      };
+      lazyFile(FS, parent, name, { mode, mtime: timestamp.getTime(), size: entry.size, head: entry.head, readRest });
       return;
     }
     const node = parent.node_ops.mknod(parent, name, mode, 0);
@@ -526,7 +542,26 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
         return op.done(e);
       }
       op.done(null);
-    }));
+    }, lazy));
+  }
+
+  // Fetches the rests reads asked for (wanted), in one transaction; each read then finds its
+  // bytes (a record gone meanwhile: undefined, which the read reports as damage, EIO).
+  function loadWanted(op) {
+    const asked = [...wanted];
+    wanted.clear();
+    if (!asked.length) return op.done(null, 0);
+    openDb(op, (db) => {
+      const tx = db.transaction([FILE_STORE], 'readonly');
+      op.tx = tx;
+      const files = tx.objectStore(FILE_STORE);
+      const got = asked.map(([path]) => files.get(restKey(path)));
+      tx.onabort = () => op.done(aborted(tx));
+      tx.oncomplete = () => {
+        asked.forEach(([, rest], i) => (rest.bytes = got[i].result?.contents));
+        op.done(null, asked.length);
+      };
+    });
   }
 
   // A read made before this module was there (readStore): loaded as it is when memory is still
@@ -546,7 +581,8 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
   }
 
   // A load or save failed: a save's paths go back to `changes`, and the connection is dropped
-  // (see 4 above; a healthy one is reopened at little cost).
+  // (see 4 above; a healthy one is reopened at little cost). A failed loadWanted drops the
+  // connection too: what it was asked is asked again by the next read.
   function failed(op) {
     if (op.taken) {
       changes.restore(op.taken);
@@ -558,5 +594,7 @@ export function guardIdbfs(M, mountpoint, { canUpload, changes }) {
   return {
     load: (timeoutMs, read) => (read ? loadRead(read, timeoutMs) : guarded(load, timeoutMs, failed)),
     save: (timeoutMs) => guarded(save, timeoutMs, failed),
+    loadWanted: (timeoutMs) => guarded(loadWanted, timeoutMs, failed),
+    wanted: () => wanted.size,
   };
 }

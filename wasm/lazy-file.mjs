@@ -12,7 +12,15 @@
 //   plain MEMFS file (contents a data property, MEMFS's stream operations).
 // A rest that is not the size the record said fails the read with EIO, as a bad disk would: the
 // core reports the order's body unreadable. A JS exception through the wasm would abort it.
+// readRest() may also answer NOT_LOADED: the rest is not in memory yet (a store opened with lazy
+// bodies fetches an order page's rest only when a command needs it). The read then fails with
+// EAGAIN, which the core answers NOT_LOADED (the command changes nothing), and readRest is asked
+// again at the next read, once the shell has loaded it.
 const EIO = 29; // 3.1.6's errno (its own numbering, not Linux's)
+const EAGAIN = 6;
+
+/** What readRest() returns while the rest is not loaded (see above). */
+export const NOT_LOADED = Symbol('not loaded');
 
 /**
  * Makes `name` in the MEMFS directory node `parent`: a file of `size` bytes, mode `mode`, mtime
@@ -33,6 +41,7 @@ export function lazyFile(FS, parent, name, { mode, mtime, size, head, readRest }
     } catch {
       bytes = null;
     }
+    if (bytes === NOT_LOADED) throw new FS.ErrnoError(EAGAIN);
     if (!ArrayBuffer.isView(bytes) || bytes.BYTES_PER_ELEMENT !== 1 || bytes.length !== size - head.length) {
       throw new FS.ErrnoError(EIO);
     }

@@ -44,6 +44,10 @@ const PD_STORE_READ_ONLY = 2;
 const REPORT_SIZE = 368; // sizeof(pd_store_report) in wasm32: 5 u64, an int, char[320], padding
 const REPORT_DAMAGED = 40;
 const REPORT_MESSAGE = 44;
+const REPORT_PENDING = 364;
+// A lazy open asks IndexedDB for bodies this many times at most before it gives up: each round
+// loads every page the core asked for, and a replay waits at most once per page it needs.
+const LOAD_ROUNDS_MAX = 1000;
 // A tab taking over as writer retries a failed load this many times, after 250, 500, 1000... ms.
 const TAKEOVER_RETRIES = 5;
 const TAKEOVER_BACKOFF_MS = 250;
@@ -60,10 +64,13 @@ const IDLE_CHECKPOINT_MS = 2000;
  * (OPEN_FAILED: the core did not load from `baseUrl`, or the C store refused the files).
  * `idleCheckpointMs`: how long a writer waits idle before it checkpoints; null never does (the
  * store bench, to open a store with its whole journal tail each time).
+ * `lazyBodies`: order bodies are read from IndexedDB only when a command needs them, not at open
+ * (at 100k orders the open reads ~4 MB instead of ~25). exec() then answers a command that needs
+ * a body not loaded yet with NOT_LOADED (it changed nothing); run() loads it and sends it again.
  * @param {{name?: string, syncTimeoutMs?: number, onStatus?: (detail: {status: string, error?: StoreError}) => void,
- *          baseUrl?: string|URL, idleCheckpointMs?: number|null}} [options]
+ *          baseUrl?: string|URL, idleCheckpointMs?: number|null, lazyBodies?: boolean}} [options]
  */
-export async function openStore({ name = 'default', syncTimeoutMs = 10000, onStatus, baseUrl, idleCheckpointMs = IDLE_CHECKPOINT_MS } = {}) {
+export async function openStore({ name = 'default', syncTimeoutMs = 10000, onStatus, baseUrl, idleCheckpointMs = IDLE_CHECKPOINT_MS, lazyBodies = false } = {}) {
   // The name becomes a path, a database name and a lock name.
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || name.startsWith('.')) {
     throw new StoreError('BAD_NAME', `a store name is 1-64 letters, digits, '.', '_' or '-': ${JSON.stringify(name)}`);
@@ -71,12 +78,13 @@ export async function openStore({ name = 'default', syncTimeoutMs = 10000, onSta
   if (idleCheckpointMs !== null && !(Number.isFinite(idleCheckpointMs) && idleCheckpointMs >= 0)) {
     throw new StoreError('BAD_OPTION', `idleCheckpointMs is a number of milliseconds, or null: ${JSON.stringify(idleCheckpointMs)}`);
   }
+  if (typeof lazyBodies !== 'boolean') throw new StoreError('BAD_OPTION', `lazyBodies is true or false: ${JSON.stringify(lazyBodies)}`);
   const base = baseUrl ? new URL(baseUrl, import.meta.url) : DEFAULT_BASE;
   // The core is fetched, compiled and instantiated while the lock is taken and IndexedDB read
   // (Store._start): at 100k orders the read is the longest part, and neither needs the other.
   const core = loadCore(base);
   core.catch(() => {}); // a failure is _start's to report, whenever it awaits the core
-  const store = new Store(name, syncTimeoutMs, onStatus, idleCheckpointMs);
+  const store = new Store(name, syncTimeoutMs, onStatus, idleCheckpointMs, lazyBodies);
   try {
     await store._start(core);
   } catch (err) {
@@ -130,10 +138,12 @@ function readReport(M, rep) {
     tornSeq: u64(32),
     damaged: M.HEAP32[(rep + REPORT_DAMAGED) >> 2] !== 0,
     message: M.UTF8ToString(rep + REPORT_MESSAGE, 320),
+    pending: M.HEAP32[(rep + REPORT_PENDING) >> 2] !== 0,
   };
 }
 
 // pd_store_open → {ptr, report}; ptr is 0 when the open failed (report.message says why).
+// report.pending: the journal's replay waits for bodies not loaded (resumeNative).
 function openNative(M, dir, flags) {
   const path = cString(M, dir);
   const rep = M._malloc(REPORT_SIZE);
@@ -144,6 +154,18 @@ function openNative(M, dir, flags) {
   } finally {
     M._free(rep);
     M._free(path.ptr);
+  }
+}
+
+// pd_store_resume → {rc, report}: 0 open, 1 pending still, -1 a record no longer applies.
+function resumeNative(M, st, readOnly) {
+  const rep = M._malloc(REPORT_SIZE);
+  try {
+    if (!rep) throw new StoreError('OUT_OF_MEMORY', 'malloc: out of memory');
+    const rc = M._pd_store_resume(st, rep);
+    return { rc, report: { ...readReport(M, rep), readOnly } };
+  } finally {
+    M._free(rep);
   }
 }
 
@@ -186,15 +208,18 @@ export class Store extends EventTarget {
   #unhook = [];
   #closed = false;
   #persisted = null;
+  #lazy; // lazyBodies: order pages' bodies loaded when a command asks for them
+  #loading = null; // the load of bodies under way (#loadBodies)
 
   /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, readOnly}. */
   report = null;
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
 
-  constructor(name, timeoutMs, onStatus, idleMs) {
+  constructor(name, timeoutMs, onStatus, idleMs, lazy) {
     super();
     this.#idleMs = idleMs;
+    this.#lazy = lazy;
     this.#name = name;
     this.#dir = `/packdesk/${name}`; // IDBFS names the database after the mount point
     this.#timeoutMs = timeoutMs;
@@ -232,7 +257,7 @@ export class Store extends EventTarget {
       // behind this, reads again and reopens writable. Else it could write over those saves.
       const underLock = this.#hasLock;
       const readStart = performance.now();
-      const reading = readStore(this.#dir, this.#timeoutMs).then((read) => {
+      const reading = readStore(this.#dir, this.#timeoutMs, { lazy: this.#lazy }).then((read) => {
         measure('packdesk:idb-read', readStart);
         return read;
       });
@@ -247,9 +272,9 @@ export class Store extends EventTarget {
       FS.mkdirTree(this.#dir);
       FS.mount(IDBFS, {}, this.#dir);
       this.#changes = trackChanges(this.#M, this.#dir);
-      this.#idb = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer', changes: this.#changes });
+      this.#idb = guardIdbfs(this.#M, this.#dir, { canUpload: () => this.#role === 'writer', changes: this.#changes, lazy: this.#lazy });
       await this.#load(reading, readStart);
-      this.#reopen(underLock);
+      await this.#reopen(underLock);
     });
     this.#hookPage();
     this.#emitRole();
@@ -266,7 +291,27 @@ export class Store extends EventTarget {
     const response = JSON.parse(execNative(this.#M, this.#st, typeof request === 'string' ? request : JSON.stringify(request)));
     const changed = this.#changes.changes !== before;
     if (changed) this.#idleLater();
+    // Bodies asked for and not loaded, by this command (NOT_LOADED) or by a checkpoint after it
+    // (pd_store_exec's, when the journal's segment is full: it rewrites whole pages, and a
+    // page an import added an order to may not be loaded). Loaded now, so that the next command
+    // (or checkpoint) finds them. A failure is for whoever needs them to report.
+    if (this.#lazy && this.#idb.wanted()) this.#loadBodies().catch(() => {});
     return { response, saved: changed ? this.#saves.request() : Promise.resolve() };
+  }
+
+  /**
+   * exec(request), and with lazyBodies, the bodies it needs loaded first: a NOT_LOADED answer
+   * (the command changed nothing) loads what the core asked for and sends the request again, as
+   * often as it needs. Resolves to exec's {response, saved}; rejects with a StoreError when the
+   * bodies cannot be loaded (LOAD_FAILED, SYNC_TIMEOUT).
+   */
+  async run(request) {
+    const text = typeof request === 'string' ? request : JSON.stringify(request);
+    for (let round = 0; ; round++) {
+      const result = this.exec(text);
+      if (result.response.error?.code !== 'NOT_LOADED' || round >= LOAD_ROUNDS_MAX) return result;
+      if (!(await this.#loadBodies())) return result;
+    }
   }
 
   /** Saves whatever this tab has not saved yet (a retry after 'save-failed'); a follower has nothing. */
@@ -283,7 +328,7 @@ export class Store extends EventTarget {
   /** Saves what is left (writer), then lets go of everything; the lock passes to the next tab. */
   async close() {
     if (this.#closed) return;
-    if (this.#idleTimer !== null) this.#idle(); // saved by the flush below
+    if (this.#idleTimer !== null) await this.#idle(); // saved by the flush below
     const last = this.#role === 'writer' ? this.flush() : Promise.resolve();
     this.#closed = true;
     try {
@@ -342,12 +387,12 @@ export class Store extends EventTarget {
   // Opens the C store on what was loaded, replacing the open one only once the new one is open.
   // A writer whose store is damaged gets it read-only ('damaged': it keeps the lock, so no tab
   // writes over the damage).
-  #reopen(writer) {
+  async #reopen(writer) {
     const start = performance.now();
-    let opened = openNative(this.#M, this.#dir, writer ? 0 : PD_STORE_READ_ONLY);
+    let opened = await this.#openLoaded(writer ? 0 : PD_STORE_READ_ONLY);
     let role = writer ? 'writer' : 'follower';
     if (!opened.ptr && writer && opened.report.damaged) {
-      opened = openNative(this.#M, this.#dir, PD_STORE_READ_ONLY);
+      opened = await this.#openLoaded(PD_STORE_READ_ONLY);
       role = 'damaged';
     }
     if (!opened.ptr) throw new StoreError('OPEN_FAILED', `the store cannot be opened: ${opened.report.message}`);
@@ -387,16 +432,80 @@ export class Store extends EventTarget {
   // Nothing to do: a checkpoint when the core finds the journal's tail long enough to be worth
   // it (pd_store_idle), saved like any change. It runs between commands, never inside one, and a
   // save under way took its files before, so the next save writes the checkpoint's.
-  #idle() {
+  // With lazy bodies a checkpoint can ask for bodies (it rewrites whole pages, and a page an
+  // import added an order to may not be loaded): it is tried again once they are in.
+  async #idle() {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     if (this.#role !== 'writer' || this.#closed || !this.#st) return;
-    const rc = this.#M._pd_store_idle(this.#st);
+    let rc = this.#M._pd_store_idle(this.#st);
+    if (rc < 0 && this.#lazy && this.#idb.wanted()) {
+      const loaded = await this.#loadBodies().catch(() => false);
+      if (this.#role !== 'writer' || this.#closed || !this.#st) return;
+      if (loaded) rc = this.#M._pd_store_idle(this.#st);
+    }
     if (rc === 0) return;
     let detail = {};
     if (rc < 0) detail = { error: new StoreError('CHECKPOINT_FAILED', this.#M.UTF8ToString(this.#M._pd_store_errmsg(this.#st))) };
     else this.#saves.request().catch(() => {}); // a failure is 'save-failed'
     this.dispatchEvent(new CustomEvent('checkpoint', { detail }));
+  }
+
+  // pd_store_open, and with lazy bodies, the bodies it asks for loaded as it goes: a replay that
+  // waits for some (report.pending) goes on once they are in; an open that failed reading the
+  // snapshot, having asked for some (an order page of a format before 5, read whole), is tried
+  // again with them (damage, which a replay's failure is, is not). {ptr, report} as openNative's.
+  async #openLoaded(flags) {
+    const readOnly = (flags & PD_STORE_READ_ONLY) !== 0;
+    let opened = openNative(this.#M, this.#dir, flags);
+    for (let round = 0; this.#lazy && round < LOAD_ROUNDS_MAX; round++) {
+      if (opened.ptr && !opened.report.pending) break;
+      if (!opened.ptr && (opened.report.damaged || !this.#idb.wanted())) break;
+      let loaded;
+      try {
+        loaded = await this.#loadBodies();
+      } catch (err) {
+        if (opened.ptr) this.#M._pd_store_close(opened.ptr);
+        throw err;
+      }
+      if (!loaded) break; // pending, asking for nothing: reported below
+      if (!opened.ptr) {
+        opened = openNative(this.#M, this.#dir, flags);
+        continue;
+      }
+      const resumed = resumeNative(this.#M, opened.ptr, readOnly);
+      if (resumed.rc < 0) {
+        this.#M._pd_store_close(opened.ptr);
+        return { ptr: 0, report: resumed.report };
+      }
+      opened = { ptr: opened.ptr, report: resumed.report };
+    }
+    if (opened.ptr && opened.report.pending) {
+      this.#M._pd_store_close(opened.ptr);
+      return { ptr: 0, report: { ...opened.report, message: 'its journal kept asking for order bodies that do not load' } };
+    }
+    return opened;
+  }
+
+  // Loads the bodies the core asked for (lazyBodies), one load at a time: true when a load ran
+  // (this one, or the one under way, which took what was asked); false when nothing was asked,
+  // a NOT_LOADED that loading cannot mend, for the caller to report rather than loop on.
+  async #loadBodies() {
+    let waited = false;
+    while (this.#loading) {
+      waited = true;
+      await this.#loading.catch(() => {});
+    }
+    if (!this.#idb.wanted()) return waited;
+    this.#loading = this.#idb.loadWanted(this.#timeoutMs);
+    try {
+      await this.#loading;
+      return true;
+    } catch (err) {
+      throw new StoreError(err.code === 'SYNC_TIMEOUT' ? err.code : 'LOAD_FAILED', `loading order bodies from IndexedDB failed: ${err.message}`, { cause: err });
+    } finally {
+      this.#loading = null;
+    }
   }
 
   // Tells the other tabs that a save is in IndexedDB: at once when the last message is
@@ -432,7 +541,7 @@ export class Store extends EventTarget {
       if (this.#role !== 'follower' || this.#closed) return;
       try {
         await this.#load();
-        this.#reopen(false);
+        await this.#reopen(false);
         this.dispatchEvent(new Event('reloaded'));
       } catch (err) {
         this.#emit('read-only', err); // keeps the shop it had; the next announcement retries
@@ -448,7 +557,7 @@ export class Store extends EventTarget {
     if (this.#closed || this.#role === 'writer') return;
     try {
       await this.#load();
-      this.#reopen(true);
+      await this.#reopen(true);
       this.#emitRole();
       this.dispatchEvent(new Event('reloaded'));
     } catch (err) {

@@ -587,6 +587,69 @@ static void journal_failed_allocs(void) {
   remove_dir(dir);
 }
 
+/* Replays that stop and go on (a store's replay waiting for order bodies): from any seq of any
+ * segment, stopped by fn before a record and started again there, every record once, in order. */
+static int stop_then_go(void *ud, uint64_t seq, const char *payload, size_t len) {
+  replay_check *c = ud;
+  if (c->stop_at && seq == c->stop_at) {
+    c->stop_at = 0; /* stopped once: the next call goes past it */
+    return 1;
+  }
+  return check_replay(ud, seq, payload, len);
+}
+
+static int fail_at(void *ud, uint64_t seq, const char *payload, size_t len) {
+  (void)payload;
+  (void)len;
+  return seq == *(uint64_t *)ud ? -1 : 0;
+}
+
+static void journal_replay_resumes(void) {
+  UNIT_TEST("journal: a replay stopped before a record goes on from it, across segments");
+  char dir[32];
+  journal *j = NULL;
+  journal_report rep;
+  replay_check c;
+  make_dir(dir);
+  REQUIRE_OPEN(reopen(dir, 1, 0, 1, &rep, &c, &j));
+  for (int i = 1; j && i <= 30; i++) {
+    UNIT_CHECK_INT(append_n(j, 1, 1), 1);
+    if (i % 8 == 0) UNIT_CHECK_INT(journal_roll(j), 0); /* segments 1-8, 9-16, 17-24, 25-30 */
+  }
+  journal_close(j);
+  /* Checked only: nothing replayed by the open. */
+  REQUIRE_OPEN(journal_open(dir, 1, 0, NULL, NULL, &j, &rep));
+  UNIT_CHECK_INT(rep.last_seq, 30);
+  int all_ok = 1;
+  for (uint64_t from = 1; from <= 31; from++)
+    for (uint64_t stop = from; stop <= 31; stop++) {
+      memset(&c, 0, sizeof c);
+      c.small = 1;
+      c.next = from;
+      c.stop_at = stop <= 30 ? stop : 0;
+      uint64_t next = 0;
+      int first = journal_replay(j, from, 30, stop_then_go, &c, &next);
+      int ok = stop <= 30 ? first == 1 && next == stop && c.count == stop - from : first == 0 && next == 31;
+      if (stop <= 30) ok &= journal_replay(j, next, 30, stop_then_go, &c, &next) == 0;
+      all_ok &= ok && next == 31 && c.count == 31 - from && c.bad == 0;
+    }
+  UNIT_CHECK(all_ok);
+  /* Up to `last` only, and an error from fn is one, with where. */
+  memset(&c, 0, sizeof c);
+  c.small = 1;
+  c.next = 3;
+  uint64_t next = 0, bad_seq = 12;
+  UNIT_CHECK_INT(journal_replay(j, 3, 10, check_replay, &c, &next), 0);
+  UNIT_CHECK(next == 11 && c.count == 8 && c.bad == 0);
+  UNIT_CHECK_INT(journal_replay(j, 5, 20, fail_at, &bad_seq, &next), -1);
+  UNIT_CHECK(next == 12 && strstr(journal_errmsg(j), "replay stopped at seq 12") != NULL);
+  /* A record the open saw and is gone now (the files changed under it) is an error, not a stop. */
+  UNIT_CHECK_INT(journal_replay(j, 25, 31, check_replay, &c, &next), -1);
+  UNIT_CHECK(next == 31 && strstr(journal_errmsg(j), "record 31 is gone") != NULL);
+  journal_close(j);
+  remove_dir(dir);
+}
+
 void suite_journal(void) {
   crc_check_value();
   journal_roundtrip();
@@ -598,4 +661,5 @@ void suite_journal(void) {
   journal_undo();
   journal_drop_and_from();
   journal_failed_allocs();
+  journal_replay_resumes();
 }
