@@ -8,6 +8,9 @@
 // alternately, the -O2 one Node runs (build/wasm/). They open with the whole journal tail the
 // workload left (idleCheckpointMs null: a tab killed before it was ever idle), then, once a tab
 // has been idle and checkpointed, with none (what a seller's next open after a pause replays).
+// Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
+// command needs them), and every open is followed by the first page of orders.list (50 rows,
+// through run(): with lazy bodies it loads the pages its rows are on), timed from the open's start.
 // Prints JSON lines; bench/run-store.mjs puts them in the table. usage: node bench/store-browser.mjs [N...]
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,21 +37,24 @@ const round = (x) => (x === undefined ? undefined : Math.round(x * 10) / 10);
 for (const n of sizes) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'packdesk-bench-'));
   const context = await chromium.launchPersistentContext(dir, CHROMIUM);
-  const open = async (options) => {
+  const open = async (options, list = true) => {
     const page = await context.newPage();
     await page.goto(`${server.origin}/tests/browser/store.html`);
     await page.waitForFunction(() => window.pageReady);
-    const { ms, phases, replayed } = await page.evaluate(async ({ names, options }) => {
+    const { ms, listMs, phases, replayed } = await page.evaluate(async ({ names, options, at, list }) => {
       const t0 = performance.now();
       await window.openTestStore(options);
       const total = performance.now() - t0;
+      const rows = list ? (await window.store.run({ cmd: 'orders.list', at, limit: 50 })).response : null;
+      if (rows && (!rows.ok || rows.result.orders.length !== 50)) throw new Error(`orders.list: ${JSON.stringify(rows).slice(0, 200)}`);
+      const listMs = performance.now() - t0;
       const last = (name) => performance.getEntriesByName(name).at(-1)?.duration;
-      return { ms: total, phases: Object.fromEntries(Object.entries(names).map(([field, name]) => [field, last(name)])),
+      return { ms: total, listMs, phases: Object.fromEntries(Object.entries(names).map(([field, name]) => [field, last(name)])),
         replayed: window.store.report.replayed }; // the journal tail the open replayed (at most a segment)
-    }, { names: PHASES, options });
-    return { page, ms, phases, replayed };
+    }, { names: PHASES, options, at: AT, list });
+    return { page, ms, listMs, phases, replayed };
   };
-  let { page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null });
+  let { page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null }, false);
   // Fill the shop in bursts of 1,000 imports, each burst saved before the next.
   await page.evaluate(async ({ n, AT }) => {
     for (let start = 0; start < n; start += 1000) {
@@ -91,22 +97,26 @@ for (const n of sizes) {
     return { opens, orders };
   };
   const summary = (opens) => ({ ms: round(median(opens.map((o) => o.ms))), all: opens.map((o) => round(o.ms)),
-    replayed: [...new Set(opens.map((o) => o.replayed))] });
-  const whole = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['o2', { baseUrl: CORES.o2, idleCheckpointMs: null }]]);
+    list: round(median(opens.map((o) => o.listMs))), replayed: [...new Set(opens.map((o) => o.replayed))] });
+  const lazy = { baseUrl: CORES.console, idleCheckpointMs: null, lazyBodies: true };
+  const whole = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['o2', { baseUrl: CORES.o2, idleCheckpointMs: null }], ['lazy', lazy]]);
   const phases = Object.fromEntries(Object.keys(PHASES).map((field) => [field, round(median(whole.opens.console.map((o) => o.phases[field])))]));
   // A tab left idle: it checkpoints (and saves) the tail; then the same opens with nothing to replay.
-  ({ page } = await open({ baseUrl: CORES.console }));
+  ({ page } = await open({ baseUrl: CORES.console }, false));
   const checkpointed = await page.evaluate(() => new Promise((resolve) => {
     window.store.addEventListener('checkpoint', (e) => resolve(e.detail.error?.message ?? 'ok'), { once: true });
     setTimeout(() => resolve('none within 10 s'), 10000);
   }).then(async (how) => (await window.store.flush(), how)));
   await page.close();
-  const idle = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }]]);
+  const idle = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['lazy', lazy]]);
   const [tail, o2, after] = [summary(whole.opens.console), summary(whole.opens.o2), summary(idle.opens.console)];
+  const [lazyTail, lazyAfter] = [summary(whole.opens.lazy), summary(idle.opens.lazy)];
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
     browser_open_ms: tail.ms, ...phases, reopened_orders: whole.orders, replayed: tail.replayed, browser_open_ms_all: tail.all,
     browser_open_o2_ms: o2.ms, browser_open_o2_ms_all: o2.all,
     checkpointed, browser_open_idle_ms: after.ms, replayed_idle: after.replayed, browser_open_idle_ms_all: after.all,
+    browser_open_lazy_ms: lazyTail.ms, browser_open_lazy_ms_all: lazyTail.all, browser_open_lazy_idle_ms: lazyAfter.ms, browser_open_lazy_idle_ms_all: lazyAfter.all,
+    first_list_ms: tail.list, first_list_lazy_ms: lazyTail.list, first_list_idle_ms: after.list, first_list_lazy_idle_ms: lazyAfter.list,
     load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
