@@ -314,6 +314,16 @@ export class Store extends EventTarget {
     }
   }
 
+  /**
+   * Loads the order bodies that commands answered NOT_LOADED asked for (lazyBodies): resolves to
+   * true when it loaded some (or waited for a load under way), false when none was asked for;
+   * rejects with a StoreError (LOAD_FAILED, SYNC_TIMEOUT).
+   */
+  loadBodies() {
+    if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return this.#lazy ? this.#loadBodies() : Promise.resolve(false);
+  }
+
   /** Saves whatever this tab has not saved yet (a retry after 'save-failed'); a follower has nothing. */
   flush() {
     if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));

@@ -312,7 +312,9 @@ async function openShopStore(pairing) {
     last = detail;
     if (!shop || shop.store === store) status.store(detail);
   };
-  store = await openStore({ name: storeNameFor(pairing), baseUrl: CORE, onStatus });
+  // Lazy bodies: at 100k orders the open reads the orders' summaries, not their ~20 MB of bodies,
+  // and a screen loads the pages of the orders it shows (shop.mjs: NOT_LOADED, onLoaded).
+  store = await openStore({ name: storeNameFor(pairing), baseUrl: CORE, onStatus, lazyBodies: true });
   // A follower tab shows the writer's save as soon as it has reloaded it, not at the next tick.
   store.addEventListener('reloaded', () => shop?.store === store && refresh({ keepInputs: true }));
   return { store, last: () => last };
@@ -337,6 +339,7 @@ async function switchTo(next) {
   const before = shop.store;
   link = next;
   shop = new Shop(opened.store);
+  shop.onLoaded = () => refresh({ keepInputs: true });
   state.list = [];
   state.message = state.feedback = state.label = null;
   mountBatch();
@@ -385,18 +388,24 @@ async function main() {
   readHash();
   $('q').value = state.q;
   $('sort').value = state.sort;
-  $('loading').textContent = '';
-  $('console').hidden = false;
   mountShopParts();
   wire();
+  // Drawn once out of sight first: its queries ask for the bodies the first screen shows, which
+  // are loaded before the seller sees it (no list that fills in a moment later).
   refresh();
+  await shop.settle();
+  $('loading').textContent = '';
+  $('console').hidden = false;
+  refresh();
+  shop.onLoaded = () => refresh({ keepInputs: true }); // bodies a later screen asked for are in
   performance.mark('packdesk:first-list'); // bench/console.mjs reads these marks
   consoleSync = link ? startConsoleSync({ link, store, shop, anchor: $('save'), refresh }) : null;
   // For tests and tools: saved() resolves once everything changed so far is in IndexedDB;
   // command(request) sends one command through the same store and repaints (as a marketplace
   // sync would import an order); the answer is the core's. query(cmd, args) asks the core
   // (`at` may be given); sync, when paired: {status(), sync()} (sync-ui.mjs), else null;
-  // storeName: the store on screen ('default' standalone, 'shop-<id>' paired).
+  // storeName: the store on screen ('default' standalone, 'shop-<id>' paired); settled()
+  // resolves once the order bodies answers asked for (NOT_LOADED) are loaded and drawn.
   window.packdeskConsole = {
     get sync() {
       return consoleSync;
@@ -406,6 +415,7 @@ async function main() {
     },
     query: (cmd, args = {}) => shop.query(cmd, args),
     saved: () => shop.store.flush(),
+    settled: () => shop.settle(),
     command: (cmd, args = {}) => {
       const r = shop.command(cmd, args);
       refresh();

@@ -341,6 +341,7 @@ const en = {
   'error.DEADLINE_PASSED': 'the deadline has passed',
   'error.CONFLICT': 'conflicts with the current state',
   'error.STORAGE': 'could not be stored',
+  'error.NOT_LOADED': 'its order was still loading; try again',
   'error.OUT_OF_MEMORY': 'out of memory',
 };
 
@@ -676,6 +677,7 @@ const vi = {
   'error.DEADLINE_PASSED': 'đã quá hạn',
   'error.CONFLICT': 'mâu thuẫn với trạng thái hiện tại',
   'error.STORAGE': 'không lưu được',
+  'error.NOT_LOADED': 'đơn hàng đang được tải; hãy thử lại',
   'error.OUT_OF_MEMORY': 'hết bộ nhớ',
 };
 

@@ -202,13 +202,23 @@ export class SyncClient extends EventTarget {
 
   // One command on the device's core; its result, or a SyncError with the core's refusal.
   #local(cmd, args = {}) {
-    const { response, saved } = this.#store.exec({ cmd, at: this.#clock(), ...args });
+    return SyncClient.#result(cmd, this.#store.exec({ cmd, at: this.#clock(), ...args }));
+  }
+
+  static #result(cmd, { response, saved }) {
     saved?.catch?.(() => {}); // a failed save is the store's status to show ('save-failed')
     if (!response?.ok) {
       const e = response?.error ?? {};
       throw new SyncError(e.code ?? 'CORE', `${cmd}: ${e.message ?? 'refused'}`);
     }
     return response.result;
+  }
+
+  // #local for a command that reads order bodies (sync.base): through the store's run() where it
+  // has one, which loads bodies a store with lazy bodies has not read yet (NOT_LOADED) first.
+  async #localLoaded(cmd, args = {}) {
+    if (typeof this.#store.run !== 'function') return this.#local(cmd, args);
+    return SyncClient.#result(cmd, await this.#store.run({ cmd, at: this.#clock(), ...args }));
   }
 
   // POST path → {status, body}; a SyncError marked offline when the server was not reached.
@@ -302,7 +312,7 @@ export class SyncClient extends EventTarget {
       if (!Array.isArray(body?.changes) || !Number.isSafeInteger(body.version) || typeof body.more !== 'boolean') {
         throw new SyncError('BAD_RESPONSE', '/api/sync/pull answered something else than {changes, version, more}');
       }
-      this.#local('sync.base', {
+      await this.#localLoaded('sync.base', {
         orders: body.changes.map(({ order_id: id, state }) => ({ order_id: id, state })),
         acks: first ? acks : [],
         cursor: body.version,
