@@ -503,6 +503,7 @@ static void report_open(pd_store *st, pd_store_report *rep) {
  * bodies not loaded yet (pending), -1 a record no longer applies (rep says so: damage). */
 static int replay_tail(pd_store *st, pd_store_report *rep) {
   int read_only = (st->flags & PD_STORE_READ_ONLY) != 0;
+  st->err[0] = '\0'; /* set by replay_record when a record fails; else the journal says why */
   int rc = journal_replay(st->jr, st->replay_next, st->replay_last, replay_record, st, &st->replay_next);
   st->pending = rc == 1;
   if (rc < 0) {

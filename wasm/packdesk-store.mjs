@@ -211,7 +211,8 @@ export class Store extends EventTarget {
   #lazy; // lazyBodies: order pages' bodies loaded when a command asks for them
   #loading = null; // the load of bodies under way (#loadBodies)
 
-  /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, readOnly}. */
+  /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, pending, readOnly}
+   * (pending: false once open; a lazy open waits for the bodies its replay needs before it resolves). */
   report = null;
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
