@@ -253,6 +253,44 @@ test('sync client: a token the server does not know is sync-failed, and nothing 
   assert.deepEqual([e.status, e.error.code], ['sync-failed', 'PAIRED_ELSEWHERE']);
 });
 
+// A store with lazy bodies (wasm/packdesk-store.mjs's lazyBodies), over an in-memory core: exec
+// answers NOT_LOADED (changing nothing) for a command that reads order bodies until run() has
+// loaded them; which commands went through run() is kept.
+function lazyStoreOf(core) {
+  let loaded = false;
+  const store = {
+    ran: [],
+    exec(request) {
+      if (!loaded && request.cmd === 'sync.base') {
+        return { response: { ok: false, error: { code: 'NOT_LOADED', message: 'orders-0-1.pds is not loaded yet' } }, saved: Promise.resolve() };
+      }
+      return { response: core.exec(request), saved: Promise.resolve() };
+    },
+    async run(request) {
+      store.ran.push(request.cmd);
+      const first = store.exec(request);
+      if (first.response.error?.code !== 'NOT_LOADED') return first;
+      loaded = true;
+      return store.exec(request);
+    },
+  };
+  return store;
+}
+
+test('sync client: on a store with lazy bodies, sync.base goes through run(), which loads the bodies it needs first', async (t) => {
+  const now = Date.now();
+  const device = await pair(server.origin, 'demo', server.code);
+  const core = await createCore();
+  t.after(() => core.close());
+  const store = lazyStoreOf(core);
+  const client = new SyncClient({ store, serverUrl: server.origin, token: device.token, deviceId: device.device_id, clock: () => now, intervalMs: 0 });
+  const d = await client.sync();
+  assert.equal(d.status, 'synced', JSON.stringify(d.error));
+  assert.ok(store.ran.length > 0 && store.ran.every((cmd) => cmd === 'sync.base'), store.ran.join());
+  const orders = ok(core.exec({ cmd: 'stats', at: now }), 'stats').orders;
+  assert.ok(orders > 0, 'the pull reached the core');
+});
+
 test('sync client: refuses to be made without a store, a server URL or a token', () => {
   const store = { exec: () => ({ response: { ok: true, result: {} } }) };
   assert.throws(() => new SyncClient({ serverUrl: '', token: 't' }), TypeError);
