@@ -65,7 +65,7 @@ const IDLE_CHECKPOINT_MS = 2000;
  * `idleCheckpointMs`: how long a writer waits idle before it checkpoints; null never does (the
  * store bench, to open a store with its whole journal tail each time).
  * `lazyBodies`: order bodies are read from IndexedDB only when a command needs them, not at open
- * (at 100k orders the open reads ~4 MB instead of ~25). exec() then answers a command that needs
+ * (at 100k orders the open fetches ~6.5 MB instead of ~26). exec() then answers a command that needs
  * a body not loaded yet with NOT_LOADED (it changed nothing); run() loads it and sends it again.
  * @param {{name?: string, syncTimeoutMs?: number, onStatus?: (detail: {status: string, error?: StoreError}) => void,
  *          baseUrl?: string|URL, idleCheckpointMs?: number|null, lazyBodies?: boolean}} [options]
