@@ -8,9 +8,10 @@
  *
  * The key and seq are the object's own fields, read where the index was told they lie
  * (offsets from the node), not copies in the node: an order is in four indexes, and copies
- * made each node 32 bytes instead of 16 in wasm, a tenth of what a loaded order takes (100k
- * orders: 9.6 MB of memory an open must touch). So an object's key fields must not change
- * while it is indexed: remove it, change them, insert it again (the shop commits new copies).
+ * would make each node 24 bytes instead of 8 in wasm (100k orders: 6.4 MB more memory an open
+ * must touch). So an object's key fields must not change while it is indexed: remove it, change
+ * them, insert it again (the shop commits new copies). Removal finds the node from the root by
+ * those fields (nodes have no parent link), so a key changed in place breaks the tree.
  */
 #ifndef PD_INDEX_H
 #define PD_INDEX_H

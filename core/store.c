@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "command.h"
 #include "crc32c.h"
 #include "fileio.h"
 #include "journal.h"
@@ -661,9 +662,11 @@ fail:
 }
 
 char *pd_store_exec(pd_store *st, const char *request, size_t len) {
-  if (st->pending) /* its journal's tail is not all applied: nothing may be read or changed yet */
-    return pd_strdup("{\"ok\":false,\"error\":{\"code\":\"NOT_LOADED\",\"message\":\"the store is still opening: "
-                     "its journal needs order bodies not loaded yet; nothing was changed\"}}");
+  if (st->pending) { /* its journal's tail is not all applied: nothing may be read or changed yet */
+    pd_err err = {"NOT_LOADED", NULL, NULL,
+                  "the store is still opening: its journal needs order bodies not loaded yet; nothing was changed"};
+    return api_respond(NULL, &err);
+  }
   char *r = pd_exec(st->shop, request, len);
   if (st->jr && journal_segment_bytes(st->jr) > SEGMENT_MAX) pd_store_checkpoint(st);
   return r;
