@@ -502,11 +502,12 @@ static void commit_messages(pd_shop *s, shop_txn *t) {
       }
 }
 
-/* OPS_KEPT (shop.h): past twice it, the oldest operations go, down to the newest OPS_KEPT,
- * but never one still pending (pending is in application order: its first is the oldest).
- * Never allocates: commit cannot fail. */
-static void forget_old_ops(pd_shop *s) {
-  if (s->ops.len <= 2 * OPS_KEPT) return;
+/* OPS_KEPT (shop.h): the oldest operations go, down to the newest OPS_KEPT, but never one
+ * still pending (pending is in application order: its first is the oldest). A commit calls it
+ * past twice OPS_KEPT, a checkpoint at each snapshot (shop.h). Never allocates: commit cannot
+ * fail. */
+void shop_forget_old_ops(pd_shop *s) {
+  if (s->next_op_seq <= OPS_KEPT) return;
   uint64_t keep_from = s->next_op_seq - OPS_KEPT;
   if (s->pending.len) {
     const applied_op *oldest = idmap_get(&s->ops, s->pending.items[0].op);
@@ -540,7 +541,7 @@ void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record) {
     idmap_put(&s->ops, op_record->op, op_record);
     s->op_list.items[op_record->seq] = op_record;
     s->dirty_ops.items[op_record->seq / OP_PAGE] = 1;
-    forget_old_ops(s);
+    if (s->ops.len > 2 * OPS_KEPT) shop_forget_old_ops(s);
   }
   txn_free(t);
 }

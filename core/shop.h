@@ -81,7 +81,8 @@ typedef struct {
  * read at every open. The newest cover every order a seller is working on. */
 #define OUTBOX_KEPT 1000u
 /* Applied operations kept for their stored answers: the newest OPS_KEPT (at most twice that
- * between trims), and on a device every one still pending for the server, however old. The
+ * between trims; a checkpoint trims, so a snapshot holds OPS_KEPT: every open reads them all),
+ * and on a device every one still pending for the server, however old. The
  * console sends an op with every command, and an answer is ~400 bytes: kept for ever they
  * outgrew the orders themselves (6-8 commands an order: ~3 KB against its 224 bytes) and every
  * open read them all. A retry comes soon or from the sync client, which only resends pending
@@ -254,6 +255,9 @@ void txn_free(shop_txn *t);
 int shop_prepare(pd_shop *s, shop_txn *t, const char *op);
 /* Applies t to the shop. Cannot fail: shop_prepare() did every allocation. Consumes t. */
 void shop_commit(pd_shop *s, shop_txn *t, applied_op *op_record);
+/* Forgets the operations older than the newest OPS_KEPT (never a pending one), marking their
+ * pages dirty. Commits call it past twice OPS_KEPT; a checkpoint before it writes the pages. */
+void shop_forget_old_ops(pd_shop *s);
 
 /* Adds a loaded order or operation (store.c): indexes, metrics, pages; not dirty. 0 or -1. */
 int shop_load_order(pd_shop *s, order *o);

@@ -412,6 +412,42 @@ static int journal_hook(void *ud, const char *request, size_t len) {
   return 0;
 }
 
+/* A dirty page is PAGE_WRITE, or PAGE_DROP when nothing is left in it: such a page gets no
+ * file (its old one goes with the snapshot it belonged to), so an open reads only pages that
+ * hold something. Operations are forgotten oldest first (OPS_KEPT), so without this every
+ * 4,096 operations a shop ever applied left an empty page that every open read: 23 files at
+ * 100k commands, each a record in IndexedDB and a file in memory. */
+enum { PAGE_WRITE = 1, PAGE_DROP = 2 };
+
+static int page_empty(const pd_shop *s, int ops, size_t page) {
+  size_t size = ops ? OP_PAGE : ORDER_PAGE, first = page * size, len = ops ? s->op_list.len : s->by_seq.len;
+  for (size_t i = first; i < first + size && i < len; i++)
+    if (ops ? s->op_list.items[i] != NULL : s->by_seq.items[i] != NULL) return 0;
+  return 1;
+}
+
+/* Grows a page table (generations, or dirty flags) of *len items of `size` bytes to `want`
+ * items, the new ones zero: 0, or -1 when out of memory (the table unchanged). */
+static int zero_fit(void *items, size_t *len, size_t *cap, size_t want, size_t size) {
+  void **p = items;
+  if (*len >= want) return 0;
+  if (vec_reserve(p, cap, *len, want - *len, size)) return -1;
+  memset((char *)*p + *len * size, 0, (want - *len) * size);
+  *len = want;
+  return 0;
+}
+#define PAGES_FIT(v, want) zero_fit(&(v).items, &(v).len, &(v).cap, (want), sizeof *(v).items)
+
+/* Pages a checkpoint left empty before PAGE_DROP: marked dirty, so the next one drops them. */
+static void mark_empty_pages(pd_store *st) {
+  pd_shop *s = st->shop;
+  if (PAGES_FIT(s->dirty_orders, st->order_gens.len) || PAGES_FIT(s->dirty_ops, st->op_gens.len)) return;
+  for (size_t p = 0; p < st->order_gens.len; p++)
+    if (st->order_gens.items[p] && page_empty(s, 0, p)) s->dirty_orders.items[p] = 1;
+  for (size_t p = 0; p < st->op_gens.len; p++)
+    if (st->op_gens.items[p] && page_empty(s, 1, p)) s->dirty_ops.items[p] = 1;
+}
+
 /* A snapshot in pages of an older size (format 3 and before): every page is rewritten in
  * the current sizes by the next checkpoint, and the old generations are forgotten, so the new
  * manifest names new pages only; the old files stay until that manifest is safe (sweep). */
@@ -455,7 +491,10 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
     goto fail;
   }
   if (load_snapshot(st, rep, read_only)) goto fail;
-  if (!read_only) sweep(st);
+  if (!read_only) {
+    sweep(st);
+    mark_empty_pages(st);
+  }
   /* The journal is checked whole first, then its tail replayed: a replay that waits for
    * bodies (pd_store_resume) starts again where it stopped, the journal already known good. */
   if (journal_open(dir, st->covered + 1, read_only, NULL, NULL, &st->jr, &st->jrep)) {
@@ -567,27 +606,28 @@ static int write_page(pd_store *st, const char *kind, uint32_t magic, uint32_t p
   return frame_end_write(&w, path);
 }
 
+/* Marks each dirty page PAGE_WRITE or PAGE_DROP (shop.h's dirty flags are 0 or 1 elsewhere). */
+static void sort_dirty(const pd_shop *s, int ops, uint8_t *dirty, size_t pages) {
+  for (size_t p = 0; p < pages; p++)
+    if (dirty[p]) dirty[p] = page_empty(s, ops, p) ? PAGE_DROP : PAGE_WRITE;
+}
+
+/* The manifest's list of pages: each with its file's generation, the ones this checkpoint
+ * writes at `gen`, none for a page dropped. */
 static void write_gens(bytes_writer *w, const uint64_t *gens, size_t len, const uint8_t *dirty, uint64_t gen) {
   uint32_t n = 0;
-  for (size_t p = 0; p < len; p++) n += gens[p] || dirty[p];
+  for (size_t p = 0; p < len; p++) n += dirty[p] ? dirty[p] == PAGE_WRITE : gens[p] != 0;
   bw_u32(w, n);
   for (size_t p = 0; p < len; p++)
-    if (gens[p] || dirty[p]) {
+    if (dirty[p] ? dirty[p] == PAGE_WRITE : gens[p] != 0) {
       bw_u32(w, (uint32_t)p);
       bw_u64(w, dirty[p] ? gen : gens[p]);
     }
 }
 
-/* Grows a generation table to len pages (zeros). */
-static int gens_fit(uint64_t **items, size_t *glen, size_t *cap, size_t len) {
-  if (*glen >= len) return 0;
-  if (vec_reserve((void **)items, cap, *glen, len - *glen, sizeof **items)) return -1;
-  while (*glen < len) (*items)[(*glen)++] = 0;
-  return 0;
-}
 
-/* For each page rewritten at `gen`: removes the file an older generation held, records the
- * new generation, and clears the page's dirty flag. */
+/* For each page rewritten at `gen` (or dropped): removes the file an older generation held,
+ * records the new generation (none), and clears the page's dirty flag. */
 static void supersede(pd_store *st, const char *kind, uint8_t *dirty, size_t pages, uint64_t *gens,
                       uint64_t gen) {
   char path[4096];
@@ -597,7 +637,7 @@ static void supersede(pd_store *st, const char *kind, uint8_t *dirty, size_t pag
       path_of(st, path, sizeof path, kind, (long)p, gens[p]);
       unlink(path);
     }
-    gens[p] = gen;
+    gens[p] = dirty[p] == PAGE_WRITE ? gen : 0;
     dirty[p] = 0;
   }
 }
@@ -621,13 +661,19 @@ int pd_store_checkpoint(pd_store *st) {
   char path[4096];
   bytes_writer w = {0};
   if ((st->flags & PD_STORE_READ_ONLY) || st->pending) return -1;
-  if (gens_fit(&st->order_gens.items, &st->order_gens.len, &st->order_gens.cap, s->dirty_orders.len) ||
-      gens_fit(&st->op_gens.items, &st->op_gens.len, &st->op_gens.cap, s->dirty_ops.len))
+  /* A snapshot holds the newest OPS_KEPT operations, not up to twice that: every open reads
+   * them, answers and all (~440 bytes each). */
+  shop_forget_old_ops(s);
+  sort_dirty(s, 0, s->dirty_orders.items, s->dirty_orders.len);
+  sort_dirty(s, 1, s->dirty_ops.items, s->dirty_ops.len);
+  /* One entry a page in both tables, so that each is read only within bounds below. */
+  if (PAGES_FIT(st->order_gens, s->dirty_orders.len) || PAGES_FIT(st->op_gens, s->dirty_ops.len) ||
+      PAGES_FIT(s->dirty_orders, st->order_gens.len) || PAGES_FIT(s->dirty_ops, st->op_gens.len))
     goto fail;
   for (size_t p = 0; p < s->dirty_orders.len; p++)
-    if (s->dirty_orders.items[p] && write_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, gen)) goto fail;
+    if (s->dirty_orders.items[p] == PAGE_WRITE && write_page(st, "orders", MAGIC_ORDERS, (uint32_t)p, gen)) goto fail;
   for (size_t p = 0; p < s->dirty_ops.len; p++)
-    if (s->dirty_ops.items[p] && write_page(st, "ops", MAGIC_OPS, (uint32_t)p, gen)) goto fail;
+    if (s->dirty_ops.items[p] == PAGE_WRITE && write_page(st, "ops", MAGIC_OPS, (uint32_t)p, gen)) goto fail;
   frame_begin(&w, MAGIC_SHOP);
   snapshot_write_shop(&w, s);
   path_of(st, path, sizeof path, "shop", -1, gen);

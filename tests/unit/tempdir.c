@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 void rm_rf(const char *dir) {
@@ -16,4 +17,13 @@ void rm_rf(const char *dir) {
   }
   if (d) closedir(d);
   rmdir(dir);
+}
+
+int count_files(const char *dir, const char *prefix) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d))) n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d) closedir(d);
+  return n;
 }

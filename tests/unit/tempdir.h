@@ -4,5 +4,7 @@
 
 /* Removes dir and the files in it (names starting with '.' are not the store's). */
 void rm_rf(const char *dir);
+/* How many files of dir have names starting with prefix. */
+int count_files(const char *dir, const char *prefix);
 
 #endif

@@ -9,17 +9,24 @@
  *    console's "notice queued", C7), and bad order_ids refused with nothing changed;
  *  - applied operations: the newest OPS_KEPT answer a retry as they did; an older one is applied
  *    again; on a device none still pending is forgotten, however old; a store keeps what is
- *    kept across a checkpoint and a reopen.
+ *    kept across a checkpoint and a reopen; a checkpoint trims to OPS_KEPT (a snapshot holds no
+ *    more), and a page of operations left empty gets no file.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
+#include "bytes.h"
 #include "cJSON.h"
+#include "crc32c.h"
+#include "fileio.h"
 #include "idmap.h"
 #include "packdesk.h"
 #include "shop.h"
+#include "snapshot.h"
 #include "tempdir.h"
 #include "unit.h"
 
@@ -263,10 +270,111 @@ static void retention_ops_reopen(void) {
   rm_rf(dir);
 }
 
+/* Whether op id `op` is among the shop's applied operations. */
+static int has_op(pd_shop *s, const char *fmt, int i) {
+  char op[32];
+  snprintf(op, sizeof op, fmt, i);
+  return idmap_get(&s->ops, op) != NULL;
+}
+
+static void retention_ops_checkpoint(void) {
+  UNIT_TEST("retention: a checkpoint trims the operations to the newest OPS_KEPT, and a page left empty gets no file");
+  char tmpl[] = "/tmp/pdops-XXXXXX", *dir;
+  pd_store_report rep;
+  pd_store *st = fresh_store(tmpl, &dir);
+  if (!st) return;
+  pd_shop *s = pd_store_shop(st);
+  int n = (int)OPS_KEPT + 500; /* under twice OPS_KEPT: no commit trims */
+  set_products(s, 0, n);
+  UNIT_CHECK_INT(s->ops.len, n);
+  UNIT_CHECK(pd_store_checkpoint(st) == 0);
+  UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
+  UNIT_CHECK(!has_op(s, "p-%d", 499) && has_op(s, "p-%d", 500) && has_op(s, "p-%d", n - 1));
+  UNIT_CHECK_INT(count_files(dir, "ops-"), 1);
+  /* Past OP_PAGE operations, the first page holds none of the newest OPS_KEPT: no file. */
+  int m = (int)OP_PAGE + (int)OPS_KEPT;
+  set_products(s, n, m);
+  UNIT_CHECK(pd_store_checkpoint(st) == 0);
+  UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
+  UNIT_CHECK_INT(count_files(dir, "ops-0-"), 0);
+  UNIT_CHECK_INT(count_files(dir, "ops-"), 1);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  if (st) {
+    s = pd_store_shop(st);
+    UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
+    UNIT_CHECK(!has_op(s, "p-%d", m - (int)OPS_KEPT - 1) && has_op(s, "p-%d", m - (int)OPS_KEPT) && has_op(s, "p-%d", m - 1));
+    /* A retry of the newest answers as it did; one forgotten is applied again (and kept). */
+    char req[256];
+    snprintf(req, sizeof req, PRODUCT_SET, m - 1, m - 1);
+    char *r = pd_exec(s, req, strlen(req));
+    UNIT_CHECK(r && strncmp(r, "{\"ok\":true", 10) == 0);
+    pd_string_free(r);
+    UNIT_CHECK_INT(s->ops.len, OPS_KEPT);
+    set_products(s, 0, 1);
+    UNIT_CHECK_INT(s->ops.len, OPS_KEPT + 1);
+    pd_store_close(st);
+  }
+  rm_rf(dir);
+}
+
+/* Rewrites dir's file whose name starts with prefix as an ops page (store.c's format) holding
+ * no operation: what a checkpoint wrote for a page left empty before empty pages were dropped.
+ * 0, or -1 when there is no such file. */
+static int write_empty_ops_page(const char *dir, const char *prefix, uint32_t page) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[4096] = "";
+  while (d && (e = readdir(d)))
+    if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  if (d) closedir(d);
+  if (!path[0]) return -1;
+  bytes_writer w = {0};
+  bw_fixed32(&w, 0x50534450u); /* "PDSP" */
+  bw_fixed32(&w, SNAPSHOT_VERSION);
+  bw_u32(&w, page);
+  bw_u32(&w, 0);
+  bw_fixed32(&w, crc32c(0, w.data, w.len));
+  int rc = w.failed ? -1 : fio_write_file_atomic(path, w.data, w.len);
+  bw_free(&w);
+  return rc;
+}
+
+static void retention_old_empty_page(void) {
+  UNIT_TEST("retention: a page of operations an older checkpoint left empty is dropped by the next one");
+  char tmpl[] = "/tmp/pdops-XXXXXX", *dir;
+  pd_store_report rep;
+  pd_store *st = fresh_store(tmpl, &dir);
+  if (!st) return;
+  set_products(pd_store_shop(st), 0, 10);
+  UNIT_CHECK(pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  UNIT_CHECK(write_empty_ops_page(dir, "ops-0-", 0) == 0);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  if (st) {
+    UNIT_CHECK_INT(pd_store_shop(st)->ops.len, 0);
+    UNIT_CHECK(pd_store_checkpoint(st) == 0);
+    UNIT_CHECK_INT(count_files(dir, "ops-"), 0);
+    pd_store_close(st);
+  }
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged);
+  if (st) {
+    set_products(pd_store_shop(st), 10, 11); /* and the store goes on */
+    UNIT_CHECK_INT(pd_store_shop(st)->ops.len, 1);
+    pd_store_close(st);
+  }
+  rm_rf(dir);
+}
+
 void suite_retention(void) {
   retention_ops();
   retention_ops_pending();
   retention_ops_reopen();
+  retention_ops_checkpoint();
+  retention_old_empty_page();
   retention_bounds();
   retention_order_filter();
   retention_survives_reopen();

@@ -95,16 +95,6 @@ static const char *const NEW_ORDER =
     "\"name\":\"Non la\",\"quantity\":2,\"unit_price\":45000}],\"buyer\":{\"name\":\"Tran Thi B\","
     "\"phone\":\"+84 913 000 111\",\"address\":\"5 Hai Ba Trung\",\"region\":\"Ha Noi\"}}}";
 
-/* How many files of dir start with prefix. */
-static int count_files(const char *dir, const char *prefix) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  int n = 0;
-  while (d && (e = readdir(d))) n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-  if (d) closedir(d);
-  return n;
-}
-
 static void snapshot_store_v2(void) {
   UNIT_TEST("snapshot: a store of format 2 opens whole, and a writable open rewrites it in today's format");
   UNIT_CHECK(scenario_count >= SCENARIO_V2);
