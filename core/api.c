@@ -110,12 +110,6 @@ static const char *prescan(const char *s, size_t n) {
   return NULL;
 }
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
-
 /* The response text: {"ok":true,"result":...} (takes result) or the error. NULL: no memory. */
 static char *respond(cJSON *result, const pd_err *err) {
   cJSON *r = cJSON_CreateObject(), *e;
@@ -193,23 +187,21 @@ static char *exec(pd_shop *shop, const char *request, size_t len) {
 
   const command_def *def;
   const char *op;
-  char *out = NULL, *canon = NULL;
+  char *out = NULL;
   applied_op *record = NULL;
   uint64_t print = 0;
   int rc = run(&k, &def, &op);
   k.rc.at = k.at;
   if (rc == 0 && def->mutating && op) {
     applied_op *seen = idmap_get(&shop->ops, op);
-    if (!(canon = cJSON_PrintUnformatted(req))) {
-      rc = fail_oom(&k.rc);
-    } else {
-      print = fnv1a(canon);
-      if (seen) { /* applied before: answer as then, or refuse a different command */
-        out = seen->fingerprint == print
-                  ? pd_strdup(seen->response)
-                  : respond_error("CONFLICT", NULL, "this op id was already used for another command");
-        goto done;
-      }
+    /* The hash of the request's canonical text (cJSON's unformatted print), without printing it. */
+    if (j_fingerprint(req, &print)) {
+      rc = fail(&k.rc, "BAD_REQUEST", NULL, "the request cannot be fingerprinted");
+    } else if (seen) { /* applied before: answer as then, or refuse a different command */
+      out = seen->fingerprint == print
+                ? pd_strdup(seen->response)
+                : respond_error("CONFLICT", NULL, "this op id was already used for another command");
+      goto done;
     }
   }
   shop->unreadable = 0;
@@ -259,7 +251,6 @@ drop_record:
 done:
   txn_free(&k.txn);
   cJSON_Delete(k.result);
-  cJSON_free(canon);
   cJSON_Delete(req);
   return out;
 }

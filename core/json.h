@@ -28,6 +28,10 @@ const char *j_get_str(const cJSON *obj, const char *key);
 /* An integer in [lo, hi] exactly (no fraction, no precision lost): 0, or -1. */
 int j_get_int(const cJSON *obj, const char *key, int64_t lo, int64_t hi, int64_t *out);
 
+/* The FNV-1a hash (64 bits) of the text cJSON_PrintUnformatted(item) prints, computed without
+ * printing it (json_fingerprint.c): 0, or -1 where cJSON would print nothing. */
+int j_fingerprint(const cJSON *item, uint64_t *out);
+
 /* Strict UTF-8 (RFC 3629): 1, or 0 for overlongs, surrogates, or anything past U+10FFFF. */
 int j_valid_utf8(const unsigned char *s, size_t n);
 

@@ -25,6 +25,7 @@ void suite_sync(void);
 void suite_snapshot(void);
 void suite_retention(void);
 void suite_lazy(void);
+void suite_fingerprint(void);
 
 static const struct {
   const char *name;
@@ -45,6 +46,7 @@ static const struct {
     {"snapshot", suite_snapshot},
     {"retention", suite_retention},
     {"lazy", suite_lazy},
+    {"fingerprint", suite_fingerprint},
 };
 
 int main(void) {
