@@ -52,7 +52,9 @@ try {
       const runs = [];
       for (let i = start; i < Math.min(n, start + 1000); i++) {
         const placed = now - Math.round((n - i) * Math.min(10000, DAY / n)); // within the last day, so none is due
-        const r = window.store.exec({ cmd: 'order.import', at: placed, order: {
+        // With an op id, as the console's commands carry: the store keeps the newest answers
+        // (OPS_KEPT), which every open reads, as a seller's does.
+        const r = window.store.exec({ cmd: 'order.import', at: placed, op: `import-${i}`, order: {
           id: `B${String(i).padStart(6, '0')}`, placed_at: placed, paid_at: placed, currency: 'VND',
           lines: [{ id: 'L1', sku: products[i % 4], name: `Product ${i % 4}`, quantity: 1 + (i % 3), unit_price: 150000 }],
           buyer: { name: `Buyer ${i}`, phone: '0900000000', address: `${i} Le Loi, Q1`, region: 'Ho Chi Minh' } } });
