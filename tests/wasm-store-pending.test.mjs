@@ -1,0 +1,146 @@
+// wasm-store-pending.test.mjs: a store whose journal replay waits for an order body not loaded
+// (pd_store_open's report.pending), driven through the wasm core's exports in Node with a page
+// of orders made a lazy file (wasm/lazy-file.mjs) whose rest is not there yet. The browser store
+// never hands such a store out (it resumes before it resolves), and natively nothing answers
+// EAGAIN, so this is where the refusal of a pending store is seen: every command answers
+// NOT_LOADED and changes nothing (not the shop, not the journal) until pd_store_resume has
+// replayed the rest, which then opens the shop an eager open opens.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCoreModule } from '../wasm/packdesk-core.mjs';
+import { NOT_LOADED, lazyFile } from '../wasm/lazy-file.mjs';
+
+const AT = 1764230400000;
+const ORDERS = 1100; // two pages of orders (1,024 a page)
+const HEAD = 64 * 1024; // what IndexedDB keeps of a page's file at open (idbfs-sync.mjs's SPLIT)
+const REPORT_SIZE = 368;
+const REPORT_PENDING = 364; // wasm/packdesk-store.mjs's offsets in pd_store_report
+const REPORT_MESSAGE = 44;
+
+function cString(M, text) {
+  const n = M.lengthBytesUTF8(text) + 1;
+  const ptr = M._malloc(n);
+  M.stringToUTF8(text, ptr, n);
+  return ptr;
+}
+
+function report(M, rep) {
+  return { pending: M.HEAP32[(rep + REPORT_PENDING) >> 2], message: M.UTF8ToString(rep + REPORT_MESSAGE, 320) };
+}
+
+function open(M, dir) {
+  const path = cString(M, dir);
+  const rep = M._malloc(REPORT_SIZE);
+  try {
+    return { st: M._pd_store_open(path, 0, rep), ...report(M, rep) };
+  } finally {
+    M._free(rep);
+    M._free(path);
+  }
+}
+
+function resume(M, st) {
+  const rep = M._malloc(REPORT_SIZE);
+  try {
+    return { rc: M._pd_store_resume(st, rep), ...report(M, rep) };
+  } finally {
+    M._free(rep);
+  }
+}
+
+function exec(M, st, request) {
+  const text = JSON.stringify(request);
+  const req = cString(M, text);
+  const out = M._pd_store_exec(st, req, M.lengthBytesUTF8(text));
+  M._free(req);
+  const answer = M.UTF8ToString(out);
+  M._pd_string_free(out);
+  return JSON.parse(answer);
+}
+
+const journalBytes = (M, dir) => M.FS.readdir(dir).filter((f) => f.startsWith('journal-'))
+  .reduce((n, f) => n + M.FS.stat(`${dir}/${f}`).size, 0);
+
+// A store of ORDERS orders, checkpointed, then a journal tail that checks a line of W1000: its
+// body lies past the first 64 KiB of page 0's file (the bodies follow ~36 KB of summaries).
+function makeStore(M, dir) {
+  M.FS.mkdir(dir);
+  const { st } = open(M, dir);
+  assert.ok(st);
+  for (let i = 0; i < ORDERS; i++) {
+    const r = exec(M, st, { cmd: 'order.import', at: AT + i, order: { id: `W${i}`, placed_at: AT + i, paid_at: AT + i,
+      currency: 'VND', lines: [{ id: 'L1', sku: 'SKU-1', name: 'Product', quantity: 1, unit_price: 1000 }] } });
+    assert.equal(r.ok, true);
+  }
+  assert.equal(M._pd_store_checkpoint(st), 0);
+  const checked = exec(M, st, { cmd: 'line.check', at: AT + ORDERS, op: 'tail-1', order_id: 'W1000', line_id: 'L1', result: 'ok' });
+  assert.equal(checked.ok, true);
+  M._pd_store_close(st);
+}
+
+// Makes dir's page 0 a lazy file: its head now, its rest only once `loaded()` says so.
+function lazyPage(M, dir, loaded) {
+  const name = M.FS.readdir(dir).find((f) => f.startsWith('orders-0-'));
+  const path = `${dir}/${name}`;
+  const bytes = M.FS.readFile(path);
+  assert.ok(bytes.length > HEAD, 'page 0 is bigger than its head');
+  const { mode, mtime } = M.FS.stat(path);
+  M.FS.unlink(path);
+  const asked = { count: 0 };
+  lazyFile(M.FS, M.FS.lookupPath(dir).node, name, { mode, mtime: mtime.getTime(), size: bytes.length,
+    head: bytes.slice(0, HEAD), readRest: () => (asked.count++, loaded() ? bytes.slice(HEAD) : NOT_LOADED) });
+  return asked;
+}
+
+test('wasm store: a replay waiting for a body leaves the store pending; every command answers NOT_LOADED and changes nothing until pd_store_resume', async () => {
+  const M = await loadCoreModule();
+  makeStore(M, '/eager');
+  const eager = open(M, '/eager');
+  assert.ok(eager.st && !eager.pending);
+  const want = exec(M, eager.st, { cmd: 'order.get', at: AT + ORDERS + 1, order_id: 'W1000' });
+  assert.equal(want.ok, true);
+  M._pd_store_close(eager.st);
+
+  makeStore(M, '/lazy');
+  let loaded = false;
+  const asked = lazyPage(M, '/lazy', () => loaded);
+  const opened = open(M, '/lazy');
+  assert.ok(opened.st, opened.message);
+  assert.equal(opened.pending, 1, 'the replay waits for the body of W1000');
+  assert.equal(M._pd_store_pending(opened.st), 1);
+  assert.ok(asked.count > 0, 'the replay asked for page 0\'s rest');
+
+  // Pending: a query, a change and a retry of the tail's op all answer NOT_LOADED, and nothing
+  // is written (the journal keeps its size; the order imported is not there once it opens).
+  const journal = journalBytes(M, '/lazy');
+  for (const request of [
+    { cmd: 'stats', at: AT + ORDERS + 1 },
+    { cmd: 'order.import', at: AT + ORDERS + 1, op: 'new-1', order: { id: 'NEW', placed_at: AT, paid_at: AT, currency: 'VND',
+      lines: [{ id: 'L1', sku: 'SKU-1', name: 'Product', quantity: 1, unit_price: 1000 }] } },
+    { cmd: 'line.check', at: AT + ORDERS, op: 'tail-1', order_id: 'W1000', line_id: 'L1', result: 'ok' },
+  ]) {
+    const r = exec(M, opened.st, request);
+    assert.equal(r.ok, false, request.cmd);
+    assert.equal(r.error.code, 'NOT_LOADED', request.cmd);
+    assert.match(r.error.message, /still opening/);
+  }
+  assert.equal(journalBytes(M, '/lazy'), journal, 'a pending store journals nothing');
+
+  // Still not loaded: resume answers pending again, and the store stays as it was.
+  assert.equal(resume(M, opened.st).rc, 1);
+  assert.equal(exec(M, opened.st, { cmd: 'stats', at: AT + ORDERS + 1 }).error.code, 'NOT_LOADED');
+
+  loaded = true;
+  const resumed = resume(M, opened.st);
+  assert.equal(resumed.rc, 0, resumed.message);
+  assert.equal(resumed.pending, 0);
+  assert.equal(M._pd_store_pending(opened.st), 0);
+  assert.deepEqual(exec(M, opened.st, { cmd: 'order.get', at: AT + ORDERS + 1, order_id: 'W1000' }), want);
+  assert.equal(exec(M, opened.st, { cmd: 'order.get', at: AT + ORDERS + 1, order_id: 'NEW' }).error.code, 'NOT_FOUND');
+  assert.equal(exec(M, opened.st, { cmd: 'stats', at: AT + ORDERS + 1 }).result.orders, ORDERS);
+  // The tail's op was applied once, by the replay: a retry answers as it did.
+  const retry = exec(M, opened.st, { cmd: 'line.check', at: AT + ORDERS, op: 'tail-1', order_id: 'W1000', line_id: 'L1', result: 'ok' });
+  assert.equal(retry.ok, true);
+  assert.equal(journalBytes(M, '/lazy'), journal, 'a retry of an applied op journals nothing');
+  M._pd_store_close(opened.st);
+});
