@@ -625,9 +625,8 @@ static void write_gens(bytes_writer *w, const uint64_t *gens, size_t len, const 
     }
 }
 
-
-/* For each page rewritten at `gen` (or dropped): removes the file an older generation held,
- * records the new generation (none), and clears the page's dirty flag. */
+/* For each page rewritten at `gen`, or dropped: removes the file an older generation held,
+ * records the new generation (none for a page dropped), and clears the page's dirty flag. */
 static void supersede(pd_store *st, const char *kind, uint8_t *dirty, size_t pages, uint64_t *gens,
                       uint64_t gen) {
   char path[4096];
