@@ -6,37 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCoreModule } from '../wasm/packdesk-core.mjs';
+import { execNative as exec, openNative as open } from './lib/wasm-store.mjs';
 
 const AT = 1764230400000;
-
-function cString(M, text) {
-  const n = M.lengthBytesUTF8(text) + 1;
-  const ptr = M._malloc(n);
-  M.stringToUTF8(text, ptr, n);
-  return ptr;
-}
-
-// pd_store_open(dir, flags): the store pointer (0: refused) and the report's damaged flag.
-function open(M, dir, flags) {
-  const path = cString(M, dir);
-  const rep = M._malloc(512);
-  try {
-    const st = M._pd_store_open(path, flags, rep);
-    return { st, damaged: M.HEAP32[(rep + 40) >> 2] !== 0 };
-  } finally {
-    M._free(rep);
-    M._free(path);
-  }
-}
-
-function exec(M, st, request) {
-  const req = cString(M, request);
-  const out = M._pd_store_exec(st, req, M.lengthBytesUTF8(request));
-  M._free(req);
-  const text = M.UTF8ToString(out);
-  M._pd_string_free(out);
-  return JSON.parse(text);
-}
 
 // A store of 30 orders in MEMFS, checkpointed: one page of orders in format 5.
 function makeStore(M, dir) {

@@ -9,54 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCoreModule } from '../wasm/packdesk-core.mjs';
 import { NOT_LOADED, lazyFile } from '../wasm/lazy-file.mjs';
+import { execNative as exec, openNative as open, resumeNative as resume } from './lib/wasm-store.mjs';
 
 const AT = 1764230400000;
 const ORDERS = 1100; // two pages of orders (1,024 a page)
 const HEAD = 64 * 1024; // what IndexedDB keeps of a page's file at open (idbfs-sync.mjs's SPLIT)
-const REPORT_SIZE = 368;
-const REPORT_PENDING = 364; // wasm/packdesk-store.mjs's offsets in pd_store_report
-const REPORT_MESSAGE = 44;
-
-function cString(M, text) {
-  const n = M.lengthBytesUTF8(text) + 1;
-  const ptr = M._malloc(n);
-  M.stringToUTF8(text, ptr, n);
-  return ptr;
-}
-
-function report(M, rep) {
-  return { pending: M.HEAP32[(rep + REPORT_PENDING) >> 2], message: M.UTF8ToString(rep + REPORT_MESSAGE, 320) };
-}
-
-function open(M, dir) {
-  const path = cString(M, dir);
-  const rep = M._malloc(REPORT_SIZE);
-  try {
-    return { st: M._pd_store_open(path, 0, rep), ...report(M, rep) };
-  } finally {
-    M._free(rep);
-    M._free(path);
-  }
-}
-
-function resume(M, st) {
-  const rep = M._malloc(REPORT_SIZE);
-  try {
-    return { rc: M._pd_store_resume(st, rep), ...report(M, rep) };
-  } finally {
-    M._free(rep);
-  }
-}
-
-function exec(M, st, request) {
-  const text = JSON.stringify(request);
-  const req = cString(M, text);
-  const out = M._pd_store_exec(st, req, M.lengthBytesUTF8(text));
-  M._free(req);
-  const answer = M.UTF8ToString(out);
-  M._pd_string_free(out);
-  return JSON.parse(answer);
-}
 
 const journalBytes = (M, dir) => M.FS.readdir(dir).filter((f) => f.startsWith('journal-'))
   .reduce((n, f) => n + M.FS.stat(`${dir}/${f}`).size, 0);
