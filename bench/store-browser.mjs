@@ -8,7 +8,9 @@
 // alternately, the -O2 one Node runs (build/wasm/). They open with the whole journal tail the
 // workload left (idleCheckpointMs null: a tab killed before it was ever idle), then, once a tab
 // has been idle and checkpointed, with none (what a seller's next open after a pause replays).
-// Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
+// Last, lazy opens with the longest tail there can be: a journal segment all but full of the
+// smallest command a packer sends (line.check, ~2,000 records), as a tab killed at the worst
+// moment leaves it. Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
 // command needs them), and every open is followed by the first page of orders.list (50 rows,
 // through run(): with lazy bodies it loads the pages its rows are on), timed from the open's start.
 // Every command carries an op id, as the console's do (web/shop.mjs): the store then keeps the
@@ -112,6 +114,32 @@ for (const n of sizes) {
   }).then(async (how) => (await window.store.flush(), how)));
   await page.close();
   const idle = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['lazy', lazy]]);
+  // The longest tail an open can meet: a tab killed with its journal segment all but full, of
+  // the smallest commands a packer sends (line.check with an op id, ~130 bytes a record: ~2,000
+  // fit in a segment), each on an order not checked yet, over two pages. From the checkpointed
+  // store, as many as fit under SEGMENT_MAX (core/store.c: a record is 20 bytes + its request).
+  ({ page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null, lazyBodies: true }, false));
+  const fullTail = await page.evaluate(async ({ n, AT, SEGMENT_MAX }) => {
+    const requests = [];
+    for (let bytes = 0, i = n - 201; i >= 0; i--) {
+      const text = JSON.stringify({ cmd: 'line.check', at: AT + 2 * n + i, op: `full-${i}`, order_id: `O${i}`, line_id: 'L1', result: 'ok' });
+      bytes += 20 + new TextEncoder().encode(text).length;
+      if (bytes > SEGMENT_MAX) break;
+      requests.push(text);
+    }
+    for (const text of requests) {
+      const r = await window.store.run(text);
+      if (!r.response.ok) throw new Error(`line.check: ${JSON.stringify(r.response).slice(0, 200)}`);
+      await r.saved;
+    }
+    return requests.length;
+  }, { n, AT, SEGMENT_MAX: 256 * 1024 });
+  await page.close();
+  const full = await opensOf([['lazy', lazy]]);
+  const lazyFull = summary(full.opens.lazy);
+  if (lazyFull.replayed.length !== 1 || lazyFull.replayed[0] !== fullTail) {
+    throw new Error(`the full-segment tail replayed ${lazyFull.replayed}, not ${fullTail}: a checkpoint came first`);
+  }
   const [tail, o2, after] = [summary(whole.opens.console), summary(whole.opens.o2), summary(idle.opens.console)];
   const [lazyTail, lazyAfter] = [summary(whole.opens.lazy), summary(idle.opens.lazy)];
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
@@ -120,6 +148,7 @@ for (const n of sizes) {
     checkpointed, browser_open_idle_ms: after.ms, replayed_idle: after.replayed, browser_open_idle_ms_all: after.all,
     browser_open_lazy_ms: lazyTail.ms, browser_open_lazy_ms_all: lazyTail.all, browser_open_lazy_idle_ms: lazyAfter.ms, browser_open_lazy_idle_ms_all: lazyAfter.all,
     first_list_ms: tail.list, first_list_lazy_ms: lazyTail.list, first_list_idle_ms: after.list, first_list_lazy_idle_ms: lazyAfter.list,
+    browser_open_lazy_full_ms: lazyFull.ms, replayed_full: lazyFull.replayed, browser_open_lazy_full_ms_all: lazyFull.all, first_list_lazy_full_ms: lazyFull.list,
     load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
