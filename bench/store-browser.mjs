@@ -8,9 +8,9 @@
 // alternately, the -O2 one Node runs (build/wasm/). They open with the whole journal tail the
 // workload left (idleCheckpointMs null: a tab killed before it was ever idle), then, once a tab
 // has been idle and checkpointed, with none (what a seller's next open after a pause replays).
-// Last, lazy opens with the longest tail there can be: a journal segment all but full of the
-// smallest command a packer sends (line.check, ~2,000 records), as a tab killed at the worst
-// moment leaves it. Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
+// Last, lazy opens with the longest tail there can be: one record short of a checkpoint, of the
+// smallest command a packer sends (line.check: 511 records), as a tab killed at the worst moment
+// leaves it. Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
 // command needs them), and every open is followed by the first page of orders.list (50 rows,
 // through run(): with lazy bodies it loads the pages its rows are on), timed from the open's start.
 // Every command carries an op id, as the console's do (web/shop.mjs): the store then keeps the
@@ -114,14 +114,15 @@ for (const n of sizes) {
   }).then(async (how) => (await window.store.flush(), how)));
   await page.close();
   const idle = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['lazy', lazy]]);
-  // The longest tail an open can meet: a tab killed with its journal segment all but full, of
-  // the smallest commands a packer sends (line.check with an op id, ~130 bytes a record: ~2,000
-  // fit in a segment), each on an order not checked yet, over two pages. From the checkpointed
-  // store, as many as fit under SEGMENT_MAX (core/store.c: a record is 20 bytes + its request).
+  // The longest tail an open can meet: a tab killed with its journal tail one record short of a
+  // checkpoint, of the smallest commands a packer sends (line.check with an op id, ~130 bytes a
+  // record), each on an order not checked yet. From the checkpointed store, as many as fit under
+  // both of core/store.c's limits: SEGMENT_MAX bytes (a record is 20 bytes + its request) and
+  // TAIL_RECORDS_MAX records (without it, ~2,080 such records filled a segment).
   ({ page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null, lazyBodies: true }, false));
-  const fullTail = await page.evaluate(async ({ n, AT, SEGMENT_MAX }) => {
+  const fullTail = await page.evaluate(async ({ n, AT, SEGMENT_MAX, TAIL_RECORDS_MAX }) => {
     const requests = [];
-    for (let bytes = 0, i = n - 201; i >= 0; i--) {
+    for (let bytes = 0, i = n - 201; i >= 0 && requests.length < TAIL_RECORDS_MAX - 1; i--) {
       const text = JSON.stringify({ cmd: 'line.check', at: AT + 2 * n + i, op: `full-${i}`, order_id: `O${i}`, line_id: 'L1', result: 'ok' });
       bytes += 20 + new TextEncoder().encode(text).length;
       if (bytes > SEGMENT_MAX) break;
@@ -133,7 +134,7 @@ for (const n of sizes) {
       await r.saved;
     }
     return requests.length;
-  }, { n, AT, SEGMENT_MAX: 256 * 1024 });
+  }, { n, AT, SEGMENT_MAX: 256 * 1024, TAIL_RECORDS_MAX: 512 });
   await page.close();
   const full = await opensOf([['lazy', lazy]]);
   const lazyFull = summary(full.opens.lazy);
