@@ -18,26 +18,29 @@ const HEAD = 64 * 1024; // what IndexedDB keeps of a page's file at open (idbfs-
 const journalBytes = (M, dir) => M.FS.readdir(dir).filter((f) => f.startsWith('journal-'))
   .reduce((n, f) => n + M.FS.stat(`${dir}/${f}`).size, 0);
 
-// A store of ORDERS orders, checkpointed, then a journal tail that checks a line of W1000: its
-// body lies past the first 64 KiB of page 0's file (the bodies follow ~36 KB of summaries).
-function makeStore(M, dir) {
+// A store of `orders` orders, checkpointed, then a journal tail that checks a line of each
+// order of `tail` (W1000: its body lies past the first 64 KiB of page 0's file, the bodies
+// following ~36 KB of summaries).
+function makeStore(M, dir, orders = ORDERS, tail = ['W1000']) {
   M.FS.mkdir(dir);
   const { st } = open(M, dir);
   assert.ok(st);
-  for (let i = 0; i < ORDERS; i++) {
+  for (let i = 0; i < orders; i++) {
     const r = exec(M, st, { cmd: 'order.import', at: AT + i, order: { id: `W${i}`, placed_at: AT + i, paid_at: AT + i,
       currency: 'VND', lines: [{ id: 'L1', sku: 'SKU-1', name: 'Product', quantity: 1, unit_price: 1000 }] } });
     assert.equal(r.ok, true);
   }
   assert.equal(M._pd_store_checkpoint(st), 0);
-  const checked = exec(M, st, { cmd: 'line.check', at: AT + ORDERS, op: 'tail-1', order_id: 'W1000', line_id: 'L1', result: 'ok' });
-  assert.equal(checked.ok, true);
+  tail.forEach((id, i) => {
+    const checked = exec(M, st, { cmd: 'line.check', at: AT + orders, op: `tail-${i + 1}`, order_id: id, line_id: 'L1', result: 'ok' });
+    assert.equal(checked.ok, true);
+  });
   M._pd_store_close(st);
 }
 
-// Makes dir's page 0 a lazy file: its head now, its rest only once `loaded()` says so.
-function lazyPage(M, dir, loaded) {
-  const name = M.FS.readdir(dir).find((f) => f.startsWith('orders-0-'));
+// Makes dir's order page `page` a lazy file: its head now, its rest only once `loaded()` says so.
+function lazyPage(M, dir, loaded, page = 0) {
+  const name = M.FS.readdir(dir).find((f) => f.startsWith(`orders-${page}-`));
   const path = `${dir}/${name}`;
   const bytes = M.FS.readFile(path);
   assert.ok(bytes.length > HEAD, 'page 0 is bigger than its head');
@@ -99,5 +102,26 @@ test('wasm store: a replay waiting for a body leaves the store pending; every co
   const retry = exec(M, opened.st, { cmd: 'line.check', at: AT + ORDERS, op: 'tail-1', order_id: 'W1000', line_id: 'L1', result: 'ok' });
   assert.equal(retry.ok, true);
   assert.equal(journalBytes(M, '/lazy'), journal, 'a retry of an applied op journals nothing');
+  M._pd_store_close(opened.st);
+});
+
+test('wasm store: a replay that waits for one page asks at once for every page the rest of its tail needs, so one load lets it finish', async () => {
+  const M = await loadCoreModule();
+  // Three pages of orders; the tail checks an order past the head of page 0, then of page 1.
+  makeStore(M, '/ahead', 2100, ['W1000', 'W2000']);
+  let loaded = false;
+  const asked = [0, 1].map((page) => lazyPage(M, '/ahead', () => loaded, page));
+  const opened = open(M, '/ahead');
+  assert.ok(opened.st, opened.message);
+  assert.equal(opened.pending, 1);
+  // The replay stopped at W1000 (page 0) and read ahead: page 1 is asked for too.
+  assert.ok(asked[0].count > 0 && asked[1].count > 0, `pages asked for: ${asked.map((a) => a.count)}`);
+  loaded = true;
+  const resumed = resume(M, opened.st);
+  assert.equal(resumed.rc, 0, resumed.message);
+  for (const id of ['W1000', 'W2000']) {
+    const order = exec(M, opened.st, { cmd: 'order.get', at: AT + 2101, order_id: id });
+    assert.equal(order.result.lines[0].check, 'ok', id);
+  }
   M._pd_store_close(opened.st);
 });
