@@ -411,17 +411,32 @@ static int replay_record(void *ud, uint64_t seq, const char *payload, size_t len
  * Reading ahead, once a replay waits for a body not loaded: the bodies of the orders the rest
  * of the tail names are asked for now, so that the shell loads every page they lie on in one go
  * (one IndexedDB transaction) instead of one page each time the replay stops again. A body that
- * is here is read (the replay is about to need it); one that is not leaves its page asked for.
- * Nothing is applied and nothing else changes.
+ * is here is read (the replay is about to need it); one that is not leaves its page asked for,
+ * and the page is asked once: in the browser each read that finds it missing is an exception
+ * thrown through the file system (~0.2 ms; 200 of them made an open 50 ms slower). Nothing is
+ * applied and nothing else changes.
  */
+typedef struct {
+  pd_store *st;
+  size_t missing[64]; /* pages found not loaded (the first 64) */
+  size_t n;
+} read_ahead;
+
 static int ask_ahead(void *ud, uint64_t seq, const char *payload, size_t len) {
-  pd_store *st = ud;
+  read_ahead *ra = ud;
+  pd_shop *s = ra->st->shop;
   (void)seq;
   pd_json_begin();
   cJSON *req = cJSON_ParseWithLength(payload, len);
   const char *id = j_get_str(req, "order_id");
-  order_slot *sl = id ? shop_slot(st->shop, id) : NULL;
-  if (sl && !sl->o && !shop_order(st->shop, sl)) st->shop->unreadable = 0;
+  order_slot *sl = id ? shop_slot(s, id) : NULL;
+  size_t page = sl ? (size_t)(sl->seq / ORDER_PAGE) : 0, i = 0;
+  while (i < ra->n && ra->missing[i] != page) i++;
+  if (sl && !sl->o && i == ra->n && !shop_order(s, sl)) {
+    if (s->unreadable == SHOP_UNREADABLE_NOT_LOADED && ra->n < sizeof ra->missing / sizeof *ra->missing)
+      ra->missing[ra->n++] = page;
+    s->unreadable = 0;
+  }
   cJSON_Delete(req);
   pd_json_end();
   return 0;
@@ -573,8 +588,11 @@ static int replay_tail(pd_store *st, pd_store_report *rep) {
   st->err[0] = '\0'; /* set by replay_record when a record fails; else the journal says why */
   int rc = journal_replay(st->jr, st->replay_next, st->replay_last, replay_record, st, &st->replay_next);
   st->pending = rc == 1;
-  uint64_t ahead;
-  if (rc == 1) (void)journal_replay(st->jr, st->replay_next + 1, st->replay_last, ask_ahead, st, &ahead);
+  if (rc == 1) {
+    read_ahead ra = {st, {0}, 0};
+    uint64_t ahead;
+    (void)journal_replay(st->jr, st->replay_next, st->replay_last, ask_ahead, &ra, &ahead);
+  }
   if (rc < 0) {
     if (rep) {
       memset(rep, 0, sizeof *rep);
