@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCoreModule } from '../wasm/packdesk-core.mjs';
-import { execNative as exec, openNative as open } from './lib/wasm-store.mjs';
+import { exec, open } from './lib/wasm-store.mjs';
 
 const AT = 1764230400000;
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCoreModule } from '../wasm/packdesk-core.mjs';
 import { NOT_LOADED, lazyFile } from '../wasm/lazy-file.mjs';
-import { execNative as exec, openNative as open, resumeNative as resume } from './lib/wasm-store.mjs';
+import { exec, open, resume } from './lib/wasm-store.mjs';
 
 const AT = 1764230400000;
 const ORDERS = 1100; // two pages of orders (1,024 a page)
@@ -66,7 +66,7 @@ test('wasm store: a replay waiting for a body leaves the store pending; every co
   const asked = lazyPage(M, '/lazy', () => loaded);
   const opened = open(M, '/lazy');
   assert.ok(opened.st, opened.message);
-  assert.equal(opened.pending, 1, 'the replay waits for the body of W1000');
+  assert.equal(opened.pending, true, 'the replay waits for the body of W1000');
   assert.equal(M._pd_store_pending(opened.st), 1);
   assert.ok(asked.count > 0, 'the replay asked for page 0\'s rest');
 
@@ -93,7 +93,7 @@ test('wasm store: a replay waiting for a body leaves the store pending; every co
   loaded = true;
   const resumed = resume(M, opened.st);
   assert.equal(resumed.rc, 0, resumed.message);
-  assert.equal(resumed.pending, 0);
+  assert.equal(resumed.pending, false);
   assert.equal(M._pd_store_pending(opened.st), 0);
   assert.deepEqual(exec(M, opened.st, { cmd: 'order.get', at: AT + ORDERS + 1, order_id: 'W1000' }), want);
   assert.equal(exec(M, opened.st, { cmd: 'order.get', at: AT + ORDERS + 1, order_id: 'NEW' }).error.code, 'NOT_FOUND');
@@ -113,7 +113,7 @@ test('wasm store: a replay that waits for one page asks at once for every page t
   const asked = [0, 1].map((page) => lazyPage(M, '/ahead', () => loaded, page));
   const opened = open(M, '/ahead');
   assert.ok(opened.st, opened.message);
-  assert.equal(opened.pending, 1);
+  assert.equal(opened.pending, true);
   // The replay stopped at W1000 (page 0) and read ahead: page 1 is asked for too.
   assert.ok(asked[0].count > 0 && asked[1].count > 0, `pages asked for: ${asked.map((a) => a.count)}`);
   loaded = true;
