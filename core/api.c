@@ -236,7 +236,10 @@ static char *exec(pd_shop *shop, const char *request, size_t len) {
   if (op && def->pending && shop->device_id && sync_capture(&k.txn, def->name, op, k.at, request, len))
     goto oom;
   if (shop_prepare(shop, &k.txn, op)) goto oom;
-  if (shop->journal && shop->journal(shop->journal_ud, request, len)) {
+  shop->journaling = &k.txn;
+  int unsaved = shop->journal && shop->journal(shop->journal_ud, request, len);
+  shop->journaling = NULL;
+  if (unsaved) {
     pd_free(out);
     out = respond_error("STORAGE", NULL, "the change could not be saved; nothing was changed");
     goto drop_record;

@@ -202,6 +202,9 @@ struct pd_shop {
   PD_VEC(pending_op) pending;    /* by seq, ascending */
   pd_journal_fn journal;
   void *journal_ud;
+  /* The command being journaled, while the journal hook runs: the store notes which pages'
+   * orders it changed (store.c's tail-pages). */
+  const struct shop_txn *journaling;
   int index_later;               /* loading: slots are indexed at the end (shop_index_all) */
   shop_body_fn read_body;        /* the store's reader of bodies not read yet */
   void *read_body_ud;

@@ -12,6 +12,8 @@
  *                              older: smaller pages, rewritten in these at its first writable
  *                              open)
  *   journal-<seq>.pdj          the commands applied after the snapshot (journal.c)
+ *   tail-pages                 the order page files whose bodies the journal's tail needs, a
+ *                              hint for the shell (see note_tail_pages)
  * A checkpoint writes only the pages changed since the last one, under a new generation, then
  * the manifest; files of older generations are removed only once the new manifest is safe, so
  * a crash at any point leaves one whole snapshot and the journal that continues it. A save
@@ -75,6 +77,7 @@ struct pd_store {
   PD_VEC(uint64_t) order_gens;     /* per order page: generation of its file, 0 = none */
   PD_VEC(uint64_t) op_gens;
   PD_VEC(int) order_fds;           /* per order page of format 5: its file, open (-1: none) */
+  PD_VEC(uint8_t) tail_pages;      /* per order page: the journal's tail changed an order of its file */
   size_t kept_files;               /* how many of order_fds are open */
   /* The journal's tail, while its replay waits for order bodies not loaded yet (pd_store_resume):
    * records replay_next..replay_last are still to apply, and the store takes no command. */
@@ -446,6 +449,67 @@ static int ask_ahead(void *ud, uint64_t seq, const char *payload, size_t len) {
   return 0;
 }
 
+/* Grows a page table (generations, or dirty flags) of *len items of `size` bytes to `want`
+ * items, the new ones zero: 0, or -1 when out of memory (the table unchanged). */
+static int zero_fit(void *items, size_t *len, size_t *cap, size_t want, size_t size) {
+  void **p = items;
+  if (*len >= want) return 0;
+  if (vec_reserve(p, cap, *len, want - *len, size)) return -1;
+  memset((char *)*p + *len * size, 0, (want - *len) * size);
+  *len = want;
+  return 0;
+}
+#define PAGES_FIT(v, want) zero_fit(&(v).items, &(v).len, &(v).cap, (want), sizeof *(v).items)
+
+/*
+ * tail-pages names, one a line, the order page files holding an order that a command of the
+ * journal's tail changed: the pages whose bodies the next open's replay reads. A shell that
+ * reads bodies lazily (wasm/idbfs-sync.mjs) fetches those with the rest of the open's read, so
+ * the replay does not stop for them: each stop is an IndexedDB round trip with the main thread
+ * idle (~30 ms of a 100k-order open in Chromium, session 9). A hint, never needed: missing,
+ * stale or wrong, the replay asks for what it lacks, as before. Written when a command changes
+ * an order of a page not named yet; a checkpoint, which empties the tail, removes it.
+ */
+#define TAIL_PAGES "tail-pages"
+
+/* Notes the pages of the orders the command being journaled changed: 1 when one is new. */
+static int note_tail_pages(pd_store *st) {
+  const shop_txn *t = st->shop->journaling;
+  int added = 0;
+  if (!t || st->order_page != ORDER_PAGE || PAGES_FIT(st->tail_pages, st->order_gens.len)) return 0;
+  for (size_t i = 0; i < t->orders.len; i++) {
+    const txn_order *to = &t->orders.items[i];
+    size_t page = to->orig && to->slot ? (size_t)(to->slot->seq / ORDER_PAGE) : SIZE_MAX;
+    if (page >= st->order_gens.len || !st->order_gens.items[page]) continue; /* not in a file */
+    added |= !st->tail_pages.items[page];
+    st->tail_pages.items[page] = 1;
+  }
+  return added;
+}
+
+/* Makes tail-pages name the pages noted (none: no file), unless it does already. A failure
+ * changes nothing anyone sees: the next open's replay asks for the bodies as it goes. */
+static void save_tail_pages(pd_store *st) {
+  char path[4096], name[4096];
+  bytes_writer w = {0};
+  for (size_t p = 0; p < st->tail_pages.len && p < st->order_gens.len; p++) {
+    if (!st->tail_pages.items[p] || !st->order_gens.items[p]) continue;
+    path_of(st, name, sizeof name, "orders", (long)p, st->order_gens.items[p]);
+    bw_raw(&w, strrchr(name, '/') + 1, strlen(strrchr(name, '/') + 1));
+    bw_raw(&w, "\n", 1);
+  }
+  snprintf(path, sizeof path, "%s/" TAIL_PAGES, st->dir);
+  unsigned char *old = NULL;
+  size_t n = 0;
+  int same = fio_read_file(path, &old, &n) == 0 ? n == w.len && (n == 0 || memcmp(old, w.data, n) == 0) : w.len == 0;
+  pd_free(old);
+  if (!same && !w.failed) {
+    if (w.len) (void)fio_write_file_atomic(path, w.data, w.len);
+    else unlink(path);
+  }
+  bw_free(&w);
+}
+
 static int journal_hook(void *ud, const char *request, size_t len) {
   pd_store *st = ud;
   uint64_t seq;
@@ -455,6 +519,16 @@ static int journal_hook(void *ud, const char *request, size_t len) {
     journal_undo_last(st->jr);
     return -1;
   }
+  if (note_tail_pages(st)) save_tail_pages(st);
+  return 0;
+}
+
+/* The hook while a writable open replays its tail: the records are in the journal already;
+ * what they touch is noted, for tail-pages to name (saved once the replay is over). */
+static int replay_hook(void *ud, const char *request, size_t len) {
+  (void)request;
+  (void)len;
+  note_tail_pages(ud);
   return 0;
 }
 
@@ -471,18 +545,6 @@ static int page_empty(const pd_shop *s, int ops, size_t page) {
     if (ops ? s->op_list.items[i] != NULL : s->by_seq.items[i] != NULL) return 0;
   return 1;
 }
-
-/* Grows a page table (generations, or dirty flags) of *len items of `size` bytes to `want`
- * items, the new ones zero: 0, or -1 when out of memory (the table unchanged). */
-static int zero_fit(void *items, size_t *len, size_t *cap, size_t want, size_t size) {
-  void **p = items;
-  if (*len >= want) return 0;
-  if (vec_reserve(p, cap, *len, want - *len, size)) return -1;
-  memset((char *)*p + *len * size, 0, (want - *len) * size);
-  *len = want;
-  return 0;
-}
-#define PAGES_FIT(v, want) zero_fit(&(v).items, &(v).len, &(v).cap, (want), sizeof *(v).items)
 
 /* Pages a checkpoint left empty before PAGE_DROP: marked dirty, so the next one drops them. */
 static void mark_empty_pages(pd_store *st) {
@@ -553,6 +615,7 @@ pd_store *pd_store_open(const char *dir, int flags, pd_store_report *rep) {
   }
   st->replay_next = st->covered + 1;
   st->replay_last = st->jrep.last_seq;
+  if (!read_only) pd_set_journal(st->shop, replay_hook, st);
   if (replay_tail(st, rep) < 0) goto fail;
   return st;
 fail:
@@ -607,6 +670,7 @@ static int replay_tail(pd_store *st, pd_store_report *rep) {
   }
   report_open(st, rep);
   if (rc == 1) return 1;
+  if (!read_only) save_tail_pages(st); /* a store saved before there was such a file gets one */
   /* An old store is rewritten in today's page sizes now, once: an open of it would otherwise
    * keep reading many small pages. If this checkpoint fails, the old snapshot and the journal
    * still hold everything, and the next checkpoint writes every page. */
@@ -751,6 +815,8 @@ int pd_store_checkpoint(pd_store *st) {
   st->shop_gen = gen;
   st->covered = covered;
   if (journal_roll(st->jr) == 0) journal_drop_before(st->jr, covered + 1);
+  if (st->tail_pages.len) memset(st->tail_pages.items, 0, st->tail_pages.len);
+  save_tail_pages(st); /* the tail is empty: no file */
   return 0;
 fail:
   /* Files of the failed generation are orphans the next checkpoint overwrites; the old
@@ -785,6 +851,7 @@ void pd_store_close(pd_store *st) {
   if (st->jr) journal_close(st->jr);
   for (size_t p = 0; p < st->order_fds.len; p++) close_page_file(st, p);
   pd_free(st->order_fds.items);
+  pd_free(st->tail_pages.items);
   pd_shop_free(st->shop);
   pd_free(st->order_gens.items);
   pd_free(st->op_gens.items);

@@ -1,8 +1,10 @@
 // browser-store-lazy.test.mjs: a store opened with lazyBodies (wasm/packdesk-store.mjs) reads an
 // order page's bodies from IndexedDB only when a command needs one of them (idbfs-sync.mjs's
 // loadWanted, lazy-file.mjs's NOT_LOADED, the core's NOT_LOADED answer and pd_store_resume):
-// - an open whose journal tail touches orders of pages not loaded waits for them and goes on, and
-//   opens the shop an eager open opens;
+// - an open whose journal tail touches orders of pages not loaded reads their bodies with the
+//   rest of its read (the core's tail-pages names them), so its replay waits for nothing; without
+//   that file (a store saved before it) the replay waits for them and goes on; both open the shop
+//   an eager open opens;
 // - exec() of a command on an order not loaded answers NOT_LOADED and changes nothing, not even
 //   its op; run() loads what it needs and applies it, once;
 // - a checkpoint that rewrites a page not loaded (an import added an order to it) loads it first.
@@ -55,20 +57,41 @@ async function shopWithTail(context, tail = []) {
 
 const reads = (page, requests) => page.evaluate((rs) => Promise.all(rs.map(async (r) => (await window.store.run(r)).response)), requests);
 
-test('store lazy: an open whose journal tail needs bodies not loaded loads them as its replay asks, and opens the shop an eager open does', async (t) => {
+// Removes the store's tail-pages record from IndexedDB (the database IDBFS names after the mount).
+const dropTailPages = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('/packdesk/default');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const tx = open.result.transaction('FILE_DATA', 'readwrite');
+    const del = tx.objectStore('FILE_DATA').delete('/packdesk/default/tail-pages');
+    tx.oncomplete = () => (open.result.close(), resolve(del.result));
+    tx.onabort = () => reject(tx.error);
+  };
+}));
+
+test('store lazy: an open whose journal tail needs bodies not loaded reads them with its read (tail-pages), or loads them as its replay asks, and opens the shop an eager open does', async (t) => {
   const context = await launchFresh(t);
   // Orders of all three pages checked in the journal's tail, past each page's head.
   const touched = ['O400', 'O1500', 'O2300', 'O900'];
   await shopWithTail(context, touched.map((id) => check(id)));
-
-  const lazy = await openPage(context, { lazyBodies: true, idleCheckpointMs: null });
-  assert.equal(lazy.opened.isWriter, true);
-  assert.equal(lazy.opened.report.damaged, false, lazy.opened.report.message);
-  assert.equal(lazy.opened.report.pending, false);
-  const replayed = lazy.opened.report.replayed;
-  assert.equal(replayed, touched.length);
-  const lazyReads = await reads(lazy, [...touched.map(get), get('O700'), { cmd: 'stats', at: AT + HOUR }]);
-  await lazy.close();
+  const opens = [];
+  for (const hint of [true, false]) {
+    const lazy = await openPage(context, { lazyBodies: true, idleCheckpointMs: null });
+    assert.equal(lazy.opened.isWriter, true);
+    assert.equal(lazy.opened.report.damaged, false, lazy.opened.report.message);
+    assert.equal(lazy.opened.report.pending, false);
+    assert.equal(lazy.opened.report.replayed, touched.length);
+    // With the hint the replay waits for nothing; without it, for one load: the replay's first
+    // stop asks for the pages of the whole tail at once (core/store.c's read-ahead).
+    assert.equal(lazy.opened.report.bodyLoads, hint ? 0 : 1, `hint ${hint}`);
+    opens.push(await reads(lazy, [...touched.map(get), get('O700'), { cmd: 'stats', at: AT + HOUR }]));
+    await lazy.evaluate(() => window.store.close());
+    if (hint) await dropTailPages(lazy);
+    await lazy.close();
+  }
+  assert.deepEqual(opens[1], opens[0]);
+  const [lazyReads] = opens;
+  const replayed = touched.length;
 
   const eager = await openPage(context, { idleCheckpointMs: null });
   assert.equal(eager.opened.report.replayed, replayed);

@@ -142,8 +142,9 @@ export class Store extends EventTarget {
   #lazy; // lazyBodies: order pages' bodies loaded when a command asks for them
   #loading = null; // the load of bodies under way (#loadBodies)
 
-  /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, pending, readOnly}
-   * (pending: false once open; a lazy open waits for the bodies its replay needs before it resolves). */
+  /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, pending, readOnly,
+   * bodyLoads} (pending: false once open; a lazy open waits for the bodies its replay needs before it resolves,
+   * bodyLoads times: 0 when the read that began the open held them all, tail-pages's in idbfs-sync.mjs). */
   report = null;
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
@@ -400,6 +401,7 @@ export class Store extends EventTarget {
   async #openLoaded(flags) {
     const readOnly = (flags & PD_STORE_READ_ONLY) !== 0;
     let opened = openNative(this.#M, this.#dir, flags);
+    let bodyLoads = 0;
     for (let round = 0; this.#lazy && round < LOAD_ROUNDS_MAX; round++) {
       if (opened.ptr && !opened.report.pending) break;
       if (!opened.ptr && (opened.report.damaged || !this.#idb.wanted())) break;
@@ -411,6 +413,7 @@ export class Store extends EventTarget {
         throw err;
       }
       if (!loaded) break; // pending, asking for nothing: reported below
+      bodyLoads++;
       if (!opened.ptr) {
         opened = openNative(this.#M, this.#dir, flags);
         continue;
@@ -426,7 +429,7 @@ export class Store extends EventTarget {
       this.#M._pd_store_close(opened.ptr);
       return { ptr: 0, report: { ...opened.report, message: 'its journal kept asking for order bodies that do not load' } };
     }
-    return opened;
+    return { ptr: opened.ptr, report: { ...opened.report, bodyLoads } };
   }
 
   // Loads the bodies the core asked for (lazyBodies), one load at a time: true when a load ran

@@ -15,7 +15,10 @@
  *    order, every list, count and tick as the same shop built in memory answers them;
  *  - bodies come from the file the open read, even once it is unlinked (a checkpoint of
  *    another process, or IndexedDB's refresh of a follower's files); without kept files
- *    (PD_STORE_FEW_FILES, or past 256 pages) they are read by name, and a page gone is STORAGE.
+ *    (PD_STORE_FEW_FILES, or past 256 pages) they are read by name, and a page gone is STORAGE;
+ *  - tail-pages (store.c) names the page files of the orders the journal's tail changed, in
+ *    page order, each once; a replay names the same (and writes the file only when it differs:
+ *    missing, or wrong); a read-only open writes nothing; a checkpoint removes it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -396,6 +399,106 @@ static void lazy_reads_the_opened_file(void) {
   rm_rf(dir);
 }
 
+/* tail-pages's text, or "" when there is none (the caller frees it). */
+static char *tail_pages(const char *dir) {
+  char path[4096];
+  unsigned char *buf = NULL;
+  size_t n = 0;
+  snprintf(path, sizeof path, "%s/tail-pages", dir);
+  if (fio_read_file(path, &buf, &n)) return strdup("");
+  char *text = strndup((const char *)buf, n);
+  pd_free(buf);
+  return text;
+}
+
+/* The lines tail-pages should hold for pages `pages` (ascending): their files' names. */
+static void page_lines(const char *dir, const int *pages, int n, char *out, size_t size) {
+  char path[4096];
+  out[0] = '\0';
+  for (int i = 0; i < n; i++) {
+    page_path(dir, (uint64_t)pages[i], path, sizeof path);
+    snprintf(out + strlen(out), size - strlen(out), "%s\n", strrchr(path, '/') + 1);
+  }
+}
+
+static int tail_pages_are(const char *dir, const int *pages, int n) {
+  char want[1024], *got = tail_pages(dir);
+  page_lines(dir, pages, n, want, sizeof want);
+  int same = strcmp(got, want) == 0;
+  if (!same) fprintf(stderr, "  tail-pages: got \"%s\", want \"%s\"\n", got, want);
+  free(got);
+  return same;
+}
+
+static int ok_run(pd_store *st, const char *req) {
+  char *r = run(st, req);
+  int ok = is_ok(r);
+  pd_string_free(r);
+  return ok;
+}
+
+#define CHECK_LINE(id) \
+  "{\"cmd\":\"line.check\",\"at\":1766000100000,\"order_id\":\"" id "\",\"line_id\":\"L1\",\"result\":\"ok\"}"
+
+static void lazy_tail_pages(void) {
+  UNIT_TEST("lazy: tail-pages names the page files whose bodies the journal's tail needs, for the shell to read with the open");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX", path[4096];
+  pd_shop *ref;
+  char *dir = make_store(tmpl, &ref);
+  pd_shop_free(ref);
+  const int page1[] = {1}, pages01[] = {0, 1};
+  snprintf(path, sizeof path, "%s/tail-pages", dir);
+  UNIT_CHECK_INT(count_files(dir, "tail-pages"), 0); /* a checkpoint leaves an empty tail */
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st != NULL);
+  if (!st) return;
+  UNIT_CHECK(ok_run(st, CHECK_LINE("Z1300"))); /* page 1 */
+  UNIT_CHECK(tail_pages_are(dir, page1, 1));
+  /* Another order of a page named already: nothing more is written than the journal's record. */
+  long before = fio_op_count();
+  UNIT_CHECK(ok_run(st, CHECK_LINE("Z1301")));
+  long repeat = fio_op_count() - before;
+  before = fio_op_count();
+  UNIT_CHECK(ok_run(st, CHECK_LINE("Z0100"))); /* page 0 */
+  UNIT_CHECK(fio_op_count() - before > repeat);
+  UNIT_CHECK(tail_pages_are(dir, pages01, 2));
+  /* A new order is in no page file: nothing to name. A query changes nothing. */
+  char req[1024];
+  import_req(ORDERS, req, sizeof req);
+  UNIT_CHECK(ok_run(st, req));
+  UNIT_CHECK(ok_run(st, "{\"cmd\":\"order.get\",\"at\":1766000100000,\"order_id\":\"Z2000\"}"));
+  UNIT_CHECK(tail_pages_are(dir, pages01, 2));
+  pd_store_close(st);
+
+  /* The replay of the tail names the same pages: a reopen leaves the file as it is, and one
+   * without it (a store saved before there was such a file), or with a wrong one, rewrites it. */
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && tail_pages_are(dir, pages01, 2));
+  pd_store_close(st);
+  unlink(path);
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && tail_pages_are(dir, pages01, 2));
+  pd_store_close(st);
+  UNIT_CHECK(fio_write_file_atomic(path, "orders-7-99.pds\n\x01garbage", 24) == 0);
+  pd_store_report rep;
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && !rep.damaged && rep.replayed == 4 && tail_pages_are(dir, pages01, 2));
+  pd_store_close(st);
+  /* A read-only open writes nothing. */
+  unlink(path);
+  st = pd_store_open(dir, PD_STORE_READ_ONLY, NULL);
+  UNIT_CHECK(st != NULL);
+  pd_store_close(st);
+  UNIT_CHECK_INT(count_files(dir, "tail-pages"), 0);
+  /* A checkpoint empties the tail: no file. */
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && count_files(dir, "tail-pages") == 1);
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  UNIT_CHECK_INT(count_files(dir, "tail-pages"), 0);
+  pd_store_close(st);
+  rm_rf(dir);
+}
+
 void suite_lazy(void);
 void suite_lazy(void) {
   lazy_open_reads_nothing();
@@ -404,4 +507,5 @@ void suite_lazy(void) {
   lazy_read_out_of_memory();
   lazy_reads_the_opened_file();
   lazy_keys_out_of_order();
+  lazy_tail_pages();
 }
