@@ -364,7 +364,9 @@ int shop_load_slot(pd_shop *s, order_slot *sl) {
     return -1;
   if (sl->seq >= s->next_seq) s->next_seq = sl->seq + 1;
   if (sl->version > s->version) s->version = sl->version;
-  if (sl->seq >= s->by_seq.len && reserve_pages(s, 0, 0)) return -1;
+  /* A page's worth ahead: an open loads 100k slots in seq order, and grew the tables at each
+   * (~5 ms of a 100k open in Chromium's profile). */
+  if (sl->seq >= s->by_seq.len && reserve_pages(s, ORDER_PAGE, 0)) return -1;
   if (s->by_seq.items[sl->seq]) return -1; /* two orders with one seq: not a file of ours */
   if (idmap_add(&s->orders, sl->id, sl)) return -1; /* an id twice, or no memory */
   s->by_seq.items[sl->seq] = sl;
