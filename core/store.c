@@ -504,7 +504,7 @@ static void save_tail_pages(pd_store *st) {
   int same = fio_read_file(path, &old, &n) == 0 ? n == w.len && (n == 0 || memcmp(old, w.data, n) == 0) : w.len == 0;
   pd_free(old);
   if (!same && !w.failed) {
-    if (w.len) (void)fio_write_file_atomic(path, w.data, w.len);
+    if (w.len) (void)fio_write_file_replace(path, w.data, w.len);
     else unlink(path);
   }
   bw_free(&w);
