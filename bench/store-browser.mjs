@@ -10,8 +10,10 @@
 // has been idle and checkpointed, with none (what a seller's next open after a pause replays).
 // Last, lazy opens with the longest tail there can be: one record short of a checkpoint, of the
 // smallest command a packer sends (line.check: 511 records), as a tab killed at the worst moment
-// leaves it. Each also opens with lazy bodies (openStore's lazyBodies: an order page's bodies are read when a
-// command needs them), and every open is followed by the first page of orders.list (50 rows,
+// leaves it (the store's tail-pages names the pages whose bodies its replay needs, so a lazy open
+// reads them with the rest and waits for no load: body_loads_lazy_full). Each also opens with
+// lazy bodies (openStore's lazyBodies: an order page's bodies are read when a command needs
+// them), and every open is followed by the first page of orders.list (50 rows,
 // through run(): with lazy bodies it loads the pages its rows are on), timed from the open's start.
 // Every command carries an op id, as the console's do (web/shop.mjs): the store then keeps the
 // newest OPS_KEPT answers (core/shop.h), which every open reads; without ops an open of 100k
@@ -46,7 +48,7 @@ for (const n of sizes) {
     const page = await context.newPage();
     await page.goto(`${server.origin}/tests/browser/store.html`);
     await page.waitForFunction(() => window.pageReady);
-    const { ms, listMs, phases, replayed } = await page.evaluate(async ({ names, options, at, list }) => {
+    const { ms, listMs, phases, replayed, bodyLoads } = await page.evaluate(async ({ names, options, at, list }) => {
       const t0 = performance.now();
       await window.openTestStore(options);
       const total = performance.now() - t0;
@@ -55,9 +57,10 @@ for (const n of sizes) {
       const listMs = performance.now() - t0;
       const last = (name) => performance.getEntriesByName(name).at(-1)?.duration;
       return { ms: total, listMs, phases: Object.fromEntries(Object.entries(names).map(([field, name]) => [field, last(name)])),
-        replayed: window.store.report.replayed }; // the journal tail the open replayed (at most a segment)
+        // the journal tail the open replayed (at most a segment), and how many loads of bodies it waited for
+        replayed: window.store.report.replayed, bodyLoads: window.store.report.bodyLoads };
     }, { names: PHASES, options, at: AT, list });
-    return { page, ms, listMs, phases, replayed };
+    return { page, ms, listMs, phases, replayed, bodyLoads };
   };
   let { page } = await open({ baseUrl: CORES.console, idleCheckpointMs: null }, false);
   // Fill the shop in bursts of 1,000 imports, each burst saved before the next.
@@ -102,7 +105,8 @@ for (const n of sizes) {
     return { opens, orders };
   };
   const summary = (opens) => ({ ms: round(median(opens.map((o) => o.ms))), all: opens.map((o) => round(o.ms)),
-    list: round(median(opens.map((o) => o.listMs))), replayed: [...new Set(opens.map((o) => o.replayed))] });
+    list: round(median(opens.map((o) => o.listMs))), replayed: [...new Set(opens.map((o) => o.replayed))],
+    bodyLoads: [...new Set(opens.map((o) => o.bodyLoads))] });
   const lazy = { baseUrl: CORES.console, idleCheckpointMs: null, lazyBodies: true };
   const whole = await opensOf([['console', { baseUrl: CORES.console, idleCheckpointMs: null }], ['o2', { baseUrl: CORES.o2, idleCheckpointMs: null }], ['lazy', lazy]]);
   const phases = Object.fromEntries(Object.keys(PHASES).map((field) => [field, round(median(whole.opens.console.map((o) => o.phases[field])))]));
@@ -149,7 +153,7 @@ for (const n of sizes) {
     checkpointed, browser_open_idle_ms: after.ms, replayed_idle: after.replayed, browser_open_idle_ms_all: after.all,
     browser_open_lazy_ms: lazyTail.ms, browser_open_lazy_ms_all: lazyTail.all, browser_open_lazy_idle_ms: lazyAfter.ms, browser_open_lazy_idle_ms_all: lazyAfter.all,
     first_list_ms: tail.list, first_list_lazy_ms: lazyTail.list, first_list_idle_ms: after.list, first_list_lazy_idle_ms: lazyAfter.list,
-    browser_open_lazy_full_ms: lazyFull.ms, replayed_full: lazyFull.replayed, browser_open_lazy_full_ms_all: lazyFull.all, first_list_lazy_full_ms: lazyFull.list,
+    browser_open_lazy_full_ms: lazyFull.ms, replayed_full: lazyFull.replayed, body_loads_lazy: lazyTail.bodyLoads, body_loads_lazy_full: lazyFull.bodyLoads, browser_open_lazy_full_ms_all: lazyFull.all, first_list_lazy_full_ms: lazyFull.list,
     load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });
