@@ -91,7 +91,7 @@ const lazyRest = (lazy, path) => lazy && /\/orders-[^/]*$/.test(path);
 // Except the pages the core's tail-pages names (core/store.c): those whose bodies the journal's
 // tail needs, one file name a line. A load fetches their rests with the rest of its read, so an
 // open's replay does not stop for them: each stop is a round trip of its own, the main thread
-// idle meanwhile (~30 ms of a 100k-order open in Chromium). A hint: a name that is not a page
+// idle meanwhile (~20 ms of a 100k-order open in Chromium). A hint: a name that is not a page
 // here is ignored, and a page it misses is asked for by the replay, as before.
 const TAIL_PAGES = '/tail-pages';
 
