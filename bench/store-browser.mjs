@@ -9,7 +9,7 @@
 // workload left (idleCheckpointMs null: a tab killed before it was ever idle), then, once a tab
 // has been idle and checkpointed, with none (what a seller's next open after a pause replays).
 // Last, lazy opens with the longest tail there can be: one record short of a checkpoint, of the
-// smallest command a packer sends (line.check: 511 records), as a tab killed at the worst moment
+// smallest command a packer sends (line.check: 255 records), as a tab killed at the worst moment
 // leaves it (the store's tail-pages names the pages whose bodies its replay needs, so a lazy open
 // reads them with the rest and waits for no load: body_loads_lazy_full). Each also opens with
 // lazy bodies (openStore's lazyBodies: an order page's bodies are read when a command needs
@@ -138,7 +138,7 @@ for (const n of sizes) {
       await r.saved;
     }
     return requests.length;
-  }, { n, AT, SEGMENT_MAX: 256 * 1024, TAIL_RECORDS_MAX: 512 });
+  }, { n, AT, SEGMENT_MAX: 256 * 1024, TAIL_RECORDS_MAX: 256 }); // core/store.c's, packdesk.h's
   await page.close();
   const full = await opensOf([['lazy', lazy]]);
   const lazyFull = summary(full.opens.lazy);

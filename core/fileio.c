@@ -62,12 +62,12 @@ int fio_fsync_dir(const char *dir) {
   return rc;
 }
 
-static int write_renamed(const char *path, const void *buf, size_t n, int durable) {
+int fio_write_file_atomic(const char *path, const void *buf, size_t n) {
   char tmp[4096];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return -1;
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return -1;
-  if (fio_write_all(fd, buf, n) || (durable && fio_fsync(fd))) {
+  if (fio_write_all(fd, buf, n) || fio_fsync(fd)) {
     close(fd);
     unlink(tmp);
     return -1;
@@ -79,8 +79,12 @@ static int write_renamed(const char *path, const void *buf, size_t n, int durabl
   return 0;
 }
 
-int fio_write_file_atomic(const char *path, const void *buf, size_t n) { return write_renamed(path, buf, n, 1); }
-int fio_write_file_replace(const char *path, const void *buf, size_t n) { return write_renamed(path, buf, n, 0); }
+int fio_write_file(const char *path, const void *buf, size_t n) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  int rc = fio_write_all(fd, buf, n);
+  return close(fd) || rc ? -1 : 0;
+}
 
 int fio_read_file(const char *path, unsigned char **buf, size_t *n) {
   struct stat st;

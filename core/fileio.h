@@ -16,9 +16,10 @@ int fio_fsync_dir(const char *dir);                /* makes a rename durable; 0 
 /* Writes a whole file through `<path>.tmp` + fsync + rename, so a crash mid-write leaves the
  * old file whole. 0, or -1 (the old file, if any, untouched). */
 int fio_write_file_atomic(const char *path, const void *buf, size_t n);
-/* The same without the fsync: whole or old after the process dies, maybe lost if the machine
- * does (for a hint: store.c's tail-pages). */
-int fio_write_file_replace(const char *path, const void *buf, size_t n);
+/* Writes a whole file in place, no temporary, no fsync: a crash may leave it cut short. For a
+ * hint whose readers check it (store.c's tail-pages): in IDBFS a temporary would also cost a
+ * delete of it in the save. 0, or -1. */
+int fio_write_file(const char *path, const void *buf, size_t n);
 /* Reads a whole file into a buffer from pd_malloc: 0, or -1 (missing or unreadable). */
 int fio_read_file(const char *path, unsigned char **buf, size_t *n);
 

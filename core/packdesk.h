@@ -69,6 +69,11 @@ typedef struct pd_store pd_store;
  * file by name); a store keeps at most 256 open anyway, and reads the pages past those so. */
 enum { PD_STORE_FSYNC = 1, PD_STORE_READ_ONLY = 2, PD_STORE_EAGER = 4, PD_STORE_FEW_FILES = 8 };
 
+/* A command that leaves the journal's tail this many records long (or a segment past 256 KiB)
+ * checkpoints: an open replays at most PD_STORE_TAIL_RECORDS_MAX - 1 records (store.c says
+ * why this many). */
+#define PD_STORE_TAIL_RECORDS_MAX 256u
+
 typedef struct {
   unsigned long long orders;        /* orders in the shop once open */
   unsigned long long snapshot_seq;  /* the journal seq the snapshot covers */

@@ -46,12 +46,15 @@
 #define MAGIC_ORDERS 0x4F534450u   /* "PDSO" */
 #define MAGIC_OPS 0x50534450u      /* "PDSP" */
 #define SEGMENT_MAX (256u * 1024u) /* IDBFS rewrites a changed file whole: keep them small */
-/* A checkpoint also comes once the journal's tail holds this many records, however small they
- * are: an open replays the tail, and 256 KiB of the smallest commands (a line checked, ~130
- * bytes a record) held ~2,080, which a 100k store's open in Chromium replayed in ~150 ms (391 ms
- * against 241 after a checkpoint, session 8). 512 of them cost about what 256 KiB of imports
- * did (~770 records of ~340 bytes). */
-#define TAIL_RECORDS_MAX 512u
+/* A checkpoint also comes once the journal's tail holds PD_STORE_TAIL_RECORDS_MAX records,
+ * however small they are: an open replays the tail, and 256 KiB of the smallest commands (a
+ * line checked, ~130 bytes a record) held ~2,080, which a 100k store's open in Chromium
+ * replayed in ~150 ms (391 ms against 241 after a checkpoint, session 8). At 512 the longest
+ * tail still cost its open ~30 ms more than an idle one, nearly all of it the replay (session
+ * 9, with tail-pages sparing the waits for bodies); at 256 that halves, for more checkpoints:
+ * natively at 100k orders, bytes per command 926 → 1,612 and the save 17-20 → 27 us (the 1k
+ * to 100k ratio still under 1.5). */
+#define TAIL_RECORDS_MAX PD_STORE_TAIL_RECORDS_MAX
 #define KEPT_FILES_MAX 256u
 /* pd_store_idle checkpoints once the next open would replay this many journal records. A
  * replayed record cost ~30 us of a cold open in Chromium (a full segment, 769 records, ~22 ms
@@ -505,7 +508,7 @@ static void save_tail_pages(pd_store *st) {
   int same = fio_read_file(path, &old, &n) == 0 ? n == w.len && (n == 0 || memcmp(old, w.data, n) == 0) : w.len == 0;
   pd_free(old);
   if (!same && !w.failed) {
-    if (w.len) (void)fio_write_file_replace(path, w.data, w.len);
+    if (w.len) (void)fio_write_file(path, w.data, w.len);
     else unlink(path);
   }
   bw_free(&w);

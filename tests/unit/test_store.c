@@ -253,8 +253,34 @@ static void store_idle(void) {
   free(dir);
 }
 
+/* However small its commands, the journal's tail never passes PD_STORE_TAIL_RECORDS_MAX - 1
+ * records: the command that makes it that long checkpoints. */
+static void store_tail_bound(void) {
+  UNIT_TEST("store: the command that brings the journal's tail to PD_STORE_TAIL_RECORDS_MAX records checkpoints; an open replays at most one fewer");
+  char *dir = fresh_dir();
+  int most = (int)PD_STORE_TAIL_RECORDS_MAX - 1;
+  pd_store_report rep;
+  pd_store *st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && import_orders(st, 0, most));
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == (unsigned long long)most && rep.snapshot_seq == 0);
+  UNIT_CHECK(st && import_orders(st, most, most + 1));
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 0 && rep.snapshot_seq == (unsigned long long)most + 1 && rep.orders == (unsigned long long)most + 1);
+  UNIT_CHECK(st && import_orders(st, most + 1, most + 11));
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, &rep);
+  UNIT_CHECK(st && rep.replayed == 10 && rep.orders == (unsigned long long)most + 11);
+  pd_store_close(st);
+  rm_rf(dir);
+  free(dir);
+}
+
 void suite_store(void) {
   store_idle();
+  store_tail_bound();
   store_replay_answers();
   store_roundtrip();
   store_failed_writes();
