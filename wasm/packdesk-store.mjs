@@ -143,8 +143,9 @@ export class Store extends EventTarget {
   #loading = null; // the load of bodies under way (#loadBodies)
 
   /** What the last open found: {orders, snapshotSeq, replayed, tornBytes, tornSeq, damaged, message, pending, readOnly,
-   * bodyLoads} (pending: false once open; a lazy open waits for the bodies its replay needs before it resolves,
-   * bodyLoads times: 0 when the read that began the open held them all, tail-pages's in idbfs-sync.mjs). */
+   * bodyLoads}. pending: false once open (a lazy open waits for the bodies its replay needs before it resolves).
+   * bodyLoads: how many loads of bodies it waited for; 0 when its first read held them all (the pages the core's
+   * tail-pages names are read with it: idbfs-sync.mjs). */
   report = null;
   /** The last status: 'writer' | 'read-only' | 'saving' | 'saved' | 'save-failed'. */
   status = null;
