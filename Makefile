@@ -184,6 +184,10 @@ build/console/sw-client.js: web/sw-client.mjs $(WIDGET_SRCS)
 
 # ---- tests ----------------------------------------------------------------------------------
 # Runs every suite even when one fails, then prints one summary line and fails if anything did.
+# A test file still running after NODE_TEST_TIMEOUT_MS fails as timed out and the rest go on: a
+# headless Chromium that sporadically never answers (seen once in session 9, 25 min idle) must
+# fail one file, not hold CI to its 90-minute limit. The longest file takes well under a minute.
+NODE_TEST_TIMEOUT_MS ?= 600000
 test:
 	scripts/setup.sh
 	$(MAKE) --no-print-directory -j$$(nproc) all build/native/bench fuzz-build
@@ -191,7 +195,7 @@ test:
 	echo "== unit tests (ASan+UBSan) =="; \
 	build/asan/run_unit 2>&1 | tee build/unit.log; unit_rc=$${PIPESTATUS[0]}; \
 	echo "== scenario and CLI tests (node --test) =="; \
-	node --test --test-reporter=spec --test-reporter-destination=stdout \
+	node --test --test-timeout=$(NODE_TEST_TIMEOUT_MS) --test-reporter=spec --test-reporter-destination=stdout \
 	  --test-reporter=tap --test-reporter-destination=build/node-tests.tap tests/; node_rc=$$?; \
 	echo "== fuzzing, $(FUZZ_TEST_SECONDS) s a target (make fuzz runs longer) =="; \
 	scripts/fuzz.sh $(FUZZ_TEST_SECONDS); fuzz_rc=$$?; \
