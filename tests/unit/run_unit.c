@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int unit_passed, unit_failed;
 const char *unit_test_name = "";
@@ -49,8 +50,17 @@ static const struct {
     {"fingerprint", suite_fingerprint},
 };
 
-int main(void) {
+/* With arguments, only the suites named (`run_unit lazy store`): for working on one. */
+static int chosen(int argc, char **argv, const char *name) {
+  if (argc < 2) return 1;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], name) == 0) return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+    if (!chosen(argc, argv, suites[i].name)) continue;
     unit_test_name = suites[i].name;
     int failed_before = unit_failed;
     suites[i].run();

@@ -11,7 +11,8 @@
  *    and by verify's eager open; one flipped in the summaries fails the open of the page;
  *  - running out of memory while reading a body fails the command with OUT_OF_MEMORY, for
  *    every allocation the read makes, and the next try reads it;
- *  - keys out of seq order (placement times, deadlines) are sorted at open: every index in
+ *  - keys out of seq order (placement times, deadlines; versions of orders changed since they
+ *    came in; with each allocation of the build failed in turn) are sorted at open: every index in
  *    order, every list, count and tick as the same shop built in memory answers them;
  *  - bodies come from the file the open read, even once it is unlinked (a checkpoint of
  *    another process, or IndexedDB's refresh of a follower's files); without kept files
@@ -356,6 +357,88 @@ static void lazy_keys_out_of_order(void) {
   rm_rf(dir);
 }
 
+/* Takes every order out of every index, as they are before an open builds them. */
+static void unindex_all(pd_shop *s) {
+  for (size_t i = 0; i < s->by_seq.len; i++) {
+    order_slot *sl = s->by_seq.items[i];
+    if (!sl) continue;
+    index_remove(&s->by_stage[sl->stage], &sl->stage_node);
+    index_remove(&s->placed_by_stage[sl->stage], &sl->placed_stage_node);
+    if (sl->next_event != PD_NEVER) index_remove(&s->timed, &sl->tick_node);
+    index_remove(&s->by_version, &sl->version_node);
+  }
+}
+
+/* Orders changed after those that came in after them hold versions above theirs: the version
+ * index's keys at open are in seq order but for those, which shop_index_all takes out, sorts
+ * and merges back. Placement times shared by three orders (ties: seq decides), one order in 50
+ * placed 5 minutes before those before it (it takes out ~13 of them, and the orders after it
+ * tie with those taken out), deadlines of stages interleaved (in order within each stage),
+ * orders changed in reverse seq order (their versions descending). Then the build again with each of its
+ * allocations failed in turn: every index in order all the same (a build without memory falls
+ * back to inserting). */
+#define NEAR_ORDERS 700
+static void lazy_keys_nearly_in_order(void) {
+  UNIT_TEST("lazy: orders changed since they came in (versions out of place) open with every index in order");
+  char tmpl[] = "/tmp/pdlazy-XXXXXX";
+  char *dir = mkdtemp(tmpl), req[1024];
+  pd_store *st = pd_store_open(dir, 0, NULL);
+  pd_shop *ref = pd_shop_new();
+  for (int i = 0; st && i < NEAR_ORDERS + 16; i++) {
+    if (i < NEAR_ORDERS) {
+      long long placed = T0 + (i / 3) * 60000LL;
+      if (i % 50 == 49) placed -= 5 * 60000LL; /* one in 50 comes in late */
+      char paid[48] = ""; /* one in five unpaid: another stage, another deadline */
+      if (i % 5) snprintf(paid, sizeof paid, "\"paid_at\":%lld,", placed + 1000);
+      snprintf(req, sizeof req,
+               "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"N%04d\",\"placed_at\":%lld,%s"
+               "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
+               "\"unit_price\":1000}]}}",
+               placed + 2000, i, placed, paid);
+    } else { /* then orders checked and confirmed (another stage), the last first */
+      static const int changed[] = {699, 642, 584, 528, 471, 414, 13, 1};
+      int k = i - NEAR_ORDERS;
+      snprintf(req, sizeof req, k % 2 ? "{\"cmd\":\"order.confirm\",\"at\":%lld,\"order_id\":\"N%04d\"}"
+                                      : "{\"cmd\":\"line.check\",\"at\":%lld,\"order_id\":\"N%04d\",\"line_id\":\"L1\",\"result\":\"ok\"}",
+               T0 + 50000000LL + k, changed[k / 2]);
+    }
+    char *r = run(st, req), *q = pd_exec(ref, req, strlen(req));
+    UNIT_CHECK(is_ok(r) && r && q && strcmp(r, q) == 0);
+    pd_string_free(r);
+    pd_string_free(q);
+  }
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  static const char *const lists[] = {
+      "{\"cmd\":\"sync.changes\",\"at\":1766100000000,\"since\":690,\"limit\":30}",
+      "{\"cmd\":\"sync.changes\",\"at\":1766100000000,\"since\":0,\"limit\":800}",
+      "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40}",
+      "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40,\"sort\":\"newest\"}",
+      "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40,\"stage\":\"awaiting_shipment\"}",
+      "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40,\"sort\":\"oldest\",\"stage\":\"unpaid\"}",
+      "{\"cmd\":\"tick\",\"at\":1766300000000}"};
+  for (size_t i = 0; st && i < sizeof lists / sizeof *lists; i++) UNIT_CHECK(same_answer(st, ref, lists[i]));
+  /* The open's index build again, each of its allocations failed in turn. */
+  pd_shop *s = st ? pd_store_shop(st) : NULL;
+  int fell_back = 0, checked = 1;
+  for (long n = 1; s && n <= 16; n++) {
+    unindex_all(s);
+    long failures = pd_alloc_failures();
+    pd_alloc_fail_after(n);
+    shop_index_all(s);
+    pd_alloc_fail_after(0);
+    fell_back += pd_alloc_failures() > failures;
+    if (shop_check(s) != NULL) checked = 0;
+  }
+  UNIT_CHECK(checked);
+  UNIT_CHECK(fell_back >= 8); /* the builder's arrays, the sort's, and each sort's items */
+  pd_store_close(st);
+  pd_shop_free(ref);
+  rm_rf(dir);
+}
+
 static void lazy_reads_the_opened_file(void) {
   UNIT_TEST("lazy: bodies come from the files the open read, even once they are unlinked");
   char tmpl[] = "/tmp/pdlazy-XXXXXX";
@@ -507,5 +590,6 @@ void suite_lazy(void) {
   lazy_read_out_of_memory();
   lazy_reads_the_opened_file();
   lazy_keys_out_of_order();
+  lazy_keys_nearly_in_order();
   lazy_tail_pages();
 }
