@@ -226,9 +226,13 @@ build/native/bench_store: $(call obj,native,bench/bench_store.c) build/native/li
 build/native/bench_journal: $(call obj,native,bench/bench_journal.c) build/native/libpackdesk.a
 	$(CC) $(NATIVE_OPT) -o $@ $^
 
+build/native/page_faults: $(call obj,native,bench/page_faults.c)
+	$(CC) $(NATIVE_OPT) -o $@ $^
+
 bench:
 	scripts/setup.sh
-	$(MAKE) --no-print-directory -j$$(nproc) build/native/bench build/native/bench_store build/native/bench_journal wasm widget console
+	$(MAKE) --no-print-directory -j$$(nproc) build/native/bench build/native/bench_store build/native/bench_journal build/native/page_faults wasm widget console
+	mkdir -p build/bench && build/native/page_faults | tee build/bench/page-faults.json
 	node bench/run.mjs
 	node bench/run-store.mjs
 	node bench/store-browser.mjs | tee build/bench/store-browser.jsonl
