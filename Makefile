@@ -186,7 +186,7 @@ build/console/sw-client.js: web/sw-client.mjs $(WIDGET_SRCS)
 # Runs every suite even when one fails, then prints one summary line and fails if anything did.
 # A test file still running after NODE_TEST_TIMEOUT_MS fails as timed out and the rest go on: a
 # headless Chromium that sporadically never answers (seen once in session 9, 25 min idle) must
-# fail one file, not hold CI to its 90-minute limit. The longest file takes well under a minute.
+# fail one file, not hold CI to its 90-minute limit. A file takes a minute or two at most.
 NODE_TEST_TIMEOUT_MS ?= 600000
 test:
 	scripts/setup.sh

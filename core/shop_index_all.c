@@ -5,9 +5,9 @@
  * levels of nodes scattered over 16 MB. Here each key is sorted once, and every tree is built
  * balanced from its sorted nodes in one pass (index_build). Keys already in seq order (most:
  * orders come in in time order, and their deadlines with them) are taken as they are. The
- * others are nearly in order: a version is the shop's count of changes when its order last
- * changed, so the orders changed since they came in hold versions above those after them, and
- * the rest are in order. Those out of place are found in one pass (sort_run) and only they go
+ * others are often nearly in order: a version is the shop's count of changes when its order
+ * last changed, so the orders changed since they came in hold versions above those after them,
+ * and the rest are in order. Those out of place are found in one pass (sort_run) and only they go
  * through a radix sort of (key, position) pairs, then are merged back. The sort is stable, so
  * equal keys stay in seq order: the indexes' tie-break. A stage's indexes need their orders in
  * order within the stage only, so those keys are sorted stage by stage.
@@ -89,10 +89,11 @@ static void survey(const builder *b, key_family *f) {
 }
 
 /* Sorts the m slots at positions pos (ascending: seq order) by (key, seq) into out: 0, or -1
- * when out of memory. One pass keeps the positions in order so far, taking back those whose
- * key is above the next one's (an order changed after those that follow it): they go through
- * the radix sort and are merged with those kept. Keys in order cost one pass; the worst (every
- * key lower than the one before) costs that pass plus what sorting them all always cost. */
+ * when out of memory. One pass keeps a stack of the positions in order so far; a key lower
+ * than the top's takes out every position above it (an order changed after those that follow
+ * it). Those taken out go through the radix sort and are merged with those kept. Keys in order
+ * cost one pass; the worst (every key lower than the one before) costs that pass plus what
+ * sorting them all always cost. */
 static int sort_run(builder *b, size_t key_at, const uint32_t *pos, size_t m, order_slot **out) {
   size_t kept = 0, moved = 0;
   for (size_t i = 0; i < m; i++) {

@@ -59,6 +59,16 @@ static int chosen(int argc, char **argv, const char *name) {
 }
 
 int main(int argc, char **argv) {
+  for (int a = 1; a < argc; a++) { /* a name that is no suite would run nothing, and pass */
+    size_t i = 0;
+    while (i < sizeof suites / sizeof suites[0] && strcmp(argv[a], suites[i].name) != 0) i++;
+    if (i == sizeof suites / sizeof suites[0]) {
+      fprintf(stderr, "run_unit: no suite named \"%s\"; the suites:", argv[a]);
+      for (i = 0; i < sizeof suites / sizeof suites[0]; i++) fprintf(stderr, " \"%s\"", suites[i].name);
+      fprintf(stderr, "\n");
+      return 2;
+    }
+  }
   for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
     if (!chosen(argc, argv, suites[i].name)) continue;
     unit_test_name = suites[i].name;
