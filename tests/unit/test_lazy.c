@@ -318,6 +318,23 @@ static void lazy_read_out_of_memory(void) {
   rm_rf(dir);
 }
 
+/* req to the store and to the reference: both ok, with the same answer. */
+static void exec_both(pd_store *st, pd_shop *ref, const char *req) {
+  char *r = run(st, req), *q = pd_exec(ref, req, strlen(req));
+  UNIT_CHECK(is_ok(r) && q && strcmp(r, q) == 0);
+  pd_string_free(r);
+  pd_string_free(q);
+}
+
+/* Checkpoints st and opens its dir again: the store opened, its indexes checked (NULL: not). */
+static pd_store *checkpoint_reopen(pd_store *st, const char *dir) {
+  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
+  pd_store_close(st);
+  st = pd_store_open(dir, 0, NULL);
+  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  return st;
+}
+
 static void lazy_keys_out_of_order(void) {
   UNIT_TEST("lazy: a store whose keys are out of seq order opens with every index in order");
   char tmpl[] = "/tmp/pdlazy-XXXXXX";
@@ -333,15 +350,9 @@ static void lazy_keys_out_of_order(void) {
              "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
              "\"unit_price\":1000}]}}",
              T0 + ORDERS, i, placed, paid);
-    char *r = run(st, req), *q = pd_exec(ref, req, strlen(req));
-    UNIT_CHECK(is_ok(r) && is_ok(q));
-    pd_string_free(r);
-    pd_string_free(q);
+    exec_both(st, ref, req);
   }
-  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
-  pd_store_close(st);
-  st = pd_store_open(dir, 0, NULL);
-  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  st = checkpoint_reopen(st, dir);
   static const char *const lists[] = {
       "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40}",
       "{\"cmd\":\"orders.list\",\"at\":1766000100000,\"limit\":40,\"sort\":\"newest\"}",
@@ -402,15 +413,9 @@ static void lazy_keys_nearly_in_order(void) {
                                       : "{\"cmd\":\"line.check\",\"at\":%lld,\"order_id\":\"N%04d\",\"line_id\":\"L1\",\"result\":\"ok\"}",
                T0 + 50000000LL + k, changed[k / 2]);
     }
-    char *r = run(st, req), *q = pd_exec(ref, req, strlen(req));
-    UNIT_CHECK(is_ok(r) && r && q && strcmp(r, q) == 0);
-    pd_string_free(r);
-    pd_string_free(q);
+    exec_both(st, ref, req);
   }
-  UNIT_CHECK(st && pd_store_checkpoint(st) == 0);
-  pd_store_close(st);
-  st = pd_store_open(dir, 0, NULL);
-  UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
+  st = checkpoint_reopen(st, dir);
   static const char *const lists[] = {
       "{\"cmd\":\"sync.changes\",\"at\":1766100000000,\"since\":690,\"limit\":30}",
       "{\"cmd\":\"sync.changes\",\"at\":1766100000000,\"since\":0,\"limit\":800}",
