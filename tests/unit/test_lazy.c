@@ -385,9 +385,9 @@ static void unindex_all(pd_shop *s) {
  * and merges back. Placement times shared by three orders (ties: seq decides), one order in 50
  * placed 5 minutes before those before it (it takes out ~13 of them, and the orders after it
  * tie with those taken out), deadlines of stages interleaved (in order within each stage),
- * orders changed in reverse seq order (their versions descending). Then the build again with each of its
- * allocations failed in turn: every index in order all the same (a build without memory falls
- * back to inserting). */
+ * orders changed in reverse seq order (their versions descending). Then the build again with
+ * each of its allocations failed in turn, up to one that none reached: every index in order
+ * all the same (a build without memory falls back to inserting). */
 #define NEAR_ORDERS 700
 static void lazy_keys_nearly_in_order(void) {
   UNIT_TEST("lazy: orders changed since they came in (versions out of place) open with every index in order");
@@ -427,17 +427,19 @@ static void lazy_keys_nearly_in_order(void) {
   for (size_t i = 0; st && i < sizeof lists / sizeof *lists; i++) UNIT_CHECK(same_answer(st, ref, lists[i]));
   /* The open's index build again, each of its allocations failed in turn. */
   pd_shop *s = st ? pd_store_shop(st) : NULL;
-  int fell_back = 0, checked = 1;
-  for (long n = 1; s && n <= 16; n++) {
+  int fell_back = 0, checked = 1, whole = 0; /* whole: a build that no failure reached */
+  for (long n = 1; s && !whole && n <= 64; n++) {
     unindex_all(s);
     long failures = pd_alloc_failures();
     pd_alloc_fail_after(n);
     shop_index_all(s);
     pd_alloc_fail_after(0);
-    fell_back += pd_alloc_failures() > failures;
+    if (pd_alloc_failures() > failures) fell_back++;
+    else whole = 1;
     if (shop_check(s) != NULL) checked = 0;
   }
   UNIT_CHECK(checked);
+  UNIT_CHECK(whole);          /* so every allocation of the build was failed once */
   UNIT_CHECK(fell_back >= 8); /* the builder's arrays, the sort's, and each sort's items */
   pd_store_close(st);
   pd_shop_free(ref);
