@@ -1,7 +1,8 @@
 /*
  * bench_store.c: what saving costs as a shop grows. For a shop of N orders (1,000 and
  * 100,000) kept in a store: the cost of each command that changes an order (journal append,
- * checkpoints included, as they fall), the bytes written per command, and the time to open
+ * checkpoints included, as they fall; the median of ROUNDS rounds), the bytes written per
+ * command, and the time to open
  * the store again (snapshot pages + journal tail). Printed as JSON lines for bench/run.mjs.
  * Usage: bench_store [N...]   (stores under /tmp, removed afterwards; KEEP=1 keeps them)
  *        N:ops               each import carries an op id, as the console's commands do: the
@@ -22,9 +23,10 @@
 
 #include "fileio.h"
 #include "packdesk.h"
+#include "shop.h" /* ORDER_PAGE */
 
 #define T0 1764230400000LL
-enum { WORK_ORDERS = 8000 }; /* orders confirmed in the timed part: 2 commands each */
+enum { WORK_ORDERS = 1000 }; /* orders in the timed rounds: 2 commands each a round */
 
 static double clock_ms(clockid_t id) {
   struct timespec ts;
@@ -83,17 +85,42 @@ static void ack_outbox(pd_store *st, long long at) {
   }
 }
 
-/* Runs the timed work on orders [from, to): line.check + confirm each; returns ms. */
-static double confirm_range(pd_store *st, long from, long to, long long *at) {
+/* The timed work is ROUNDS rounds over the same orders, two commands an order each: round 0
+ * checks the line and confirms (what a seller does with new orders), the later ones scan a
+ * unit and unscan it (a packer's commands, which an order takes again and again). Rounds, and
+ * their median, because a round's saves include its checkpoints, and one fsync that stalls
+ * (~100 ms seen on this VM's disk) made a single window's 100k / 1k ratio swing 0.3x-3.7x
+ * run to run (1.0-1.1 with 21 rounds). Each round adds two timeline entries to an order, so
+ * its page grows: bytes per command (~2.2 KB) are above a single window's (~1.6 KB). */
+enum { ROUNDS = 21 };
+
+/* Runs round `round` on orders [from, to); returns ms. */
+static double run_round(pd_store *st, int round, long from, long to, long long *at) {
   char req[256];
   double t0 = now_ms();
   for (long i = from; i < to; i++) {
-    snprintf(req, sizeof req, "{\"cmd\":\"line.check\",\"at\":%lld,\"order_id\":\"O%ld\",\"line_id\":\"L1\",\"result\":\"ok\"}", (*at)++, i);
+    if (round == 0) {
+      snprintf(req, sizeof req, "{\"cmd\":\"line.check\",\"at\":%lld,\"order_id\":\"O%ld\",\"line_id\":\"L1\",\"result\":\"ok\"}", (*at)++, i);
+      run(st, req);
+      snprintf(req, sizeof req, "{\"cmd\":\"order.confirm\",\"at\":%lld,\"order_id\":\"O%ld\"}", (*at)++, i);
+      run(st, req);
+      continue;
+    }
+    snprintf(req, sizeof req, "{\"cmd\":\"pack.scan\",\"at\":%lld,\"order_id\":\"O%ld\",\"sku\":\"SKU-%ld\"}", (*at)++, i, i % 500);
     run(st, req);
-    snprintf(req, sizeof req, "{\"cmd\":\"order.confirm\",\"at\":%lld,\"order_id\":\"O%ld\"}", (*at)++, i);
+    snprintf(req, sizeof req, "{\"cmd\":\"pack.unscan\",\"at\":%lld,\"order_id\":\"O%ld\",\"sku\":\"SKU-%ld\"}", (*at)++, i, i % 500);
     run(st, req);
   }
   return now_ms() - t0;
+}
+
+static void sort_doubles(double *v, int n) { /* insertion sort: a handful of numbers */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
 }
 
 /* Resident memory of this process (kB), from /proc (0 where there is none). */
@@ -128,14 +155,6 @@ static unsigned long long order_page_bytes(const char *dir) {
  * shop keeps resident (the growth of this process's RSS over the first open). */
 enum { OPENS = 5 };
 
-static void sort5(double *v) { /* insertion sort: five numbers */
-  for (int i = 1; i < OPENS; i++)
-    for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-      double t = v[j];
-      v[j] = v[j - 1];
-      v[j - 1] = t;
-    }
-}
 static void print_open(const char *dir, long n) {
   double ms[OPENS], cpu[OPENS];
   pd_store_report rep;
@@ -162,8 +181,8 @@ static void print_open(const char *dir, long n) {
   }
   double count = n ? (double)n : (double)rep.orders;
   double first = ms[0];
-  sort5(ms);
-  sort5(cpu);
+  sort_doubles(ms, OPENS);
+  sort_doubles(cpu, OPENS);
   /* The first open is what a fresh page pays: its memory is new to the process, and on this
    * machine each first touch of a page costs (about 4 ms a MB). The median is a warm one.
    * CPU time too: on a busy machine the wall clock says more about the neighbours. */
@@ -174,11 +193,28 @@ static void print_open(const char *dir, long n) {
   fflush(stdout);
 }
 
-static void bench(long n, int ops) {
-  char tmpl[] = "/tmp/pdbench-XXXXXX", req[1024], op[40] = "";
-  char *dir = mkdtemp(tmpl);
-  pd_store *st = pd_store_open(dir, 0, NULL);
-  long long at = T0;
+/* A shop of n orders in a store of its own, and what its timed rounds measured. */
+typedef struct {
+  long n;
+  int ops;
+  char dir[32];
+  pd_store *st;
+  long long at;
+  long first, half; /* the timed orders: [first, first + half) saved, the next half not */
+  double saved[ROUNDS], unsaved[ROUNDS];
+  unsigned long long bytes;
+} shop_bench;
+
+static void fill(shop_bench *b, long n, int ops) {
+  char req[1024], op[40] = "";
+  b->n = n;
+  b->ops = ops;
+  snprintf(b->dir, sizeof b->dir, "/tmp/pdbench-XXXXXX");
+  if (!mkdtemp(b->dir) || !(b->st = pd_store_open(b->dir, 0, NULL))) {
+    fprintf(stderr, "bench_store: cannot make a store under /tmp\n");
+    exit(1);
+  }
+  b->at = T0;
   for (long i = 0; i < n; i++) {
     if (ops) snprintf(op, sizeof op, "\"op\":\"import-%ld\",", i);
     snprintf(req, sizeof req,
@@ -186,44 +222,75 @@ static void bench(long n, int ops) {
              "\"paid_at\":%lld,\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-%ld\","
              "\"name\":\"Product %ld\",\"quantity\":1,\"unit_price\":150000}],\"buyer\":{\"name\":"
              "\"Buyer %ld\",\"phone\":\"+84 900 000 %03ld\",\"address\":\"%ld Le Loi\",\"region\":"
-             "\"Ho Chi Minh\"}}}", op, at, i, at, at, i % 500, i % 500, i, i % 1000, i);
-    run(st, req);
-    at++;
+             "\"Ho Chi Minh\"}}}", op, b->at, i, b->at, b->at, i % 500, i % 500, i, i % 1000, i);
+    run(b->st, req);
+    b->at++;
     if (i % 1000 == 999) { /* the sync server takes the new-order e-mails as it goes */
-      ack_outbox(st, at++);
+      ack_outbox(b->st, b->at++);
     }
   }
-  pd_store_checkpoint(st);
-  /* The timed part: the newest orders are confirmed, as a seller works through new ones;
-   * half saved through the store, half (the same kind of work) applied without saving. The
-   * difference is what saving costs; checkpoints fall inside it as they come. */
-  long work = n < WORK_ORDERS ? n : WORK_ORDERS, half = work / 2;
-  unsigned long long bytes0 = fio_bytes_written();
-  double saved_ms = confirm_range(st, n - work, n - half, &at);
-  double c0 = now_ms();
-  pd_store_checkpoint(st); /* the window ends on a checkpoint, at every size alike */
-  saved_ms += now_ms() - c0;
-  double bytes = (double)(fio_bytes_written() - bytes0) / (2.0 * (double)half);
-  pd_set_journal(pd_store_shop(st), NULL, NULL);
-  double unsaved_ms = confirm_range(st, n - half, n, &at);
-  double save_us = (saved_ms - unsaved_ms) * 1000.0 / (2.0 * (double)half);
-  double cmd_us = unsaved_ms * 1000.0 / (2.0 * (double)half);
-  pd_store_close(st);
-  printf("{\"orders\":%ld,\"ops\":%s,\"command_us\":%.2f,\"save_us_per_command\":%.2f,\"bytes_per_command\":%.0f,",
-         n, ops ? "true" : "false", cmd_us, save_us, bytes);
+  pd_store_checkpoint(b->st);
+  /* The timed orders lie in one page at every size, as they do at 1k (one page of 1,000):
+   * the newest full page's first WORK_ORDERS. A save rewrites the pages a checkpoint finds
+   * changed, so timed orders spread over busier pages at 100k would measure the bench's
+   * layout, not the shop's size (the order of seq s is in page s / ORDER_PAGE; O<i> has seq
+   * i + 1). */
+  long work = n < WORK_ORDERS ? n : WORK_ORDERS;
+  b->half = work / 2;
+  b->first = n >= 2 * (long)ORDER_PAGE ? (n / (long)ORDER_PAGE - 1) * (long)ORDER_PAGE : 0;
+}
+
+/* Prints the shop's line, closes its store and has a fresh process open it again. */
+static void report(shop_bench *b) {
+  double per_round = 2.0 * (double)b->half, save_us[ROUNDS], cmd_us[ROUNDS];
+  printf("{\"orders\":%ld,\"ops\":%s,\"save_us_rounds\":[", b->n, b->ops ? "true" : "false");
+  for (int r = 0; r < ROUNDS; r++) {
+    save_us[r] = (b->saved[r] - b->unsaved[r]) * 1000.0 / per_round;
+    cmd_us[r] = b->unsaved[r] * 1000.0 / per_round;
+    printf("%s%.2f", r ? "," : "", save_us[r]);
+  }
+  sort_doubles(save_us, ROUNDS);
+  sort_doubles(cmd_us, ROUNDS);
+  printf("],\"command_us\":%.2f,\"save_us_per_command\":%.2f,\"bytes_per_command\":%.0f,", cmd_us[ROUNDS / 2],
+         save_us[ROUNDS / 2], (double)b->bytes / (per_round * ROUNDS));
   fflush(stdout);
-  /* Opened by a fresh process (this program again): this one's heap still holds the shop it
+  pd_store_close(b->st);
+  /* Opened by a fresh process (this program again): this one's heap still holds the shops it
    * built, so its RSS would say nothing about what an open takes. */
   pid_t child = fork();
   if (child == 0) {
     char count[32];
-    snprintf(count, sizeof count, "%ld", n);
-    execl("/proc/self/exe", "bench_store", "open-rest", dir, count, (char *)NULL);
+    snprintf(count, sizeof count, "%ld", b->n);
+    execl("/proc/self/exe", "bench_store", "open-rest", b->dir, count, (char *)NULL);
     _exit(1);
   }
   int status = 1;
   if (child < 0 || waitpid(child, &status, 0) < 0 || status != 0) exit(1);
-  if (getenv("KEEP")) printf("kept %s\n", dir); else rm_rf(dir);
+  if (getenv("KEEP")) printf("kept %s\n", b->dir); else rm_rf(b->dir);
+}
+
+/* Every shop filled first, then the rounds taken in turns across the shops, so that what the
+ * machine does meanwhile (this VM's disk stalls for ~100 ms now and then) falls on every size
+ * alike: the 100k / 1k ratio is of figures measured side by side. Each round runs on one half
+ * of a shop's timed orders through its store (and ends on a checkpoint, at every size alike),
+ * then the same rounds on the other half without saving: a round's difference is what saving
+ * costs, checkpoints included as they fall. */
+static void bench(shop_bench *all, int count) {
+  for (int r = 0; r < ROUNDS; r++)
+    for (int i = 0; i < count; i++) {
+      shop_bench *b = &all[i];
+      unsigned long long bytes0 = fio_bytes_written();
+      b->saved[r] = run_round(b->st, r, b->first, b->first + b->half, &b->at);
+      double c0 = now_ms();
+      pd_store_checkpoint(b->st);
+      b->saved[r] += now_ms() - c0;
+      b->bytes += fio_bytes_written() - bytes0;
+    }
+  for (int i = 0; i < count; i++) pd_set_journal(pd_store_shop(all[i].st), NULL, NULL);
+  for (int r = 0; r < ROUNDS; r++)
+    for (int i = 0; i < count; i++)
+      all[i].unsaved[r] = run_round(all[i].st, r, all[i].first + all[i].half, all[i].first + 2 * all[i].half, &all[i].at);
+  for (int i = 0; i < count; i++) report(&all[i]);
 }
 
 int main(int argc, char **argv) {
@@ -236,10 +303,13 @@ int main(int argc, char **argv) {
     print_open(argv[2], atol(argv[3]));
     return 0;
   }
+  static shop_bench all[8];
+  int count = 0;
   if (argc < 2) {
-    bench(1000, 0);
-    bench(100000, 0);
+    fill(&all[count++], 1000, 0);
+    fill(&all[count++], 100000, 0);
   }
-  for (int i = 1; i < argc; i++) bench(atol(argv[i]), strstr(argv[i], ":ops") != NULL);
+  for (int i = 1; i < argc && count < 8; i++) fill(&all[count++], atol(argv[i]), strstr(argv[i], ":ops") != NULL);
+  bench(all, count);
   return 0;
 }
