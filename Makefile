@@ -236,6 +236,7 @@ bench:
 	node bench/run.mjs
 	node bench/run-store.mjs
 	node bench/store-browser.mjs | tee build/bench/store-browser.jsonl
+	node bench/goals-store.mjs
 	node bench/peer/run.mjs
 	node bench/console.mjs
 	node bench/widget-size.mjs
