@@ -429,3 +429,62 @@ test('widget: C4 C5 a cancellation whose 48 h end passed while no page was open 
   await expectStage(page, 'desk', 'cancelled', 'on screen at once');
   await clean(page);
 });
+
+test('widget: lazy bodies: a 2,500-order shop shows its first screen whole when ready, and opens an order on a page it had not loaded', async (t) => {
+  const context = await openContext(t);
+  // What each widget shows at the moment it says ready (before any later repaint).
+  await context.addInitScript(() => {
+    window.__rowsAtReady = {};
+    window.addEventListener('packdesk-ready', (e) => {
+      window.__rowsAtReady[e.target.id] = [...e.target.shadowRoot.querySelectorAll('#orders button[data-order-id]')].map((b) => b.dataset.orderId);
+    });
+  });
+  const page = await openPage(context);
+  const ORDERS = 2500;
+  // Filled through the shop the widgets share, as a marketplace sync would import: three
+  // snapshot pages (1,024 orders each); the journal checkpoints as it goes.
+  const count = await page.evaluate(async ([key, n]) => {
+    const core = globalThis[Symbol.for(key)].get('demo');
+    const at = Date.now() - 3600000; // paid an hour ago: nothing due, so no tick reads them
+    for (let from = 0; from < n; from += 500) {
+      const saves = [];
+      for (let i = from; i < Math.min(n, from + 500); i++) {
+        // L1300-L1349, paid two hours before the rest, lead the list: deep in the second page.
+        const paid = at + i - (i >= 1300 && i < 1350 ? 7200000 : 0);
+        saves.push(core.store.exec({ cmd: 'order.import', at, order: {
+          id: `L${i}`, placed_at: paid, paid_at: paid, currency: 'VND',
+          lines: [{ id: 'L1', sku: 'MUG-CERAMIC', name: 'Mug', quantity: 1, unit_price: 150000 }],
+          buyer: { name: 'Nguyen Van A', phone: '+84 912 345 678', address: '12 Le Loi, Q1', region: 'Ho Chi Minh' } } }).saved);
+      }
+      await Promise.all(saves);
+    }
+    return core.api.query('stats').result.orders;
+  }, [REGISTRY, ORDERS]);
+  assert.ok(count > ORDERS, `orders: ${count}`);
+
+  await page.reload();
+  await widgetsReady(page, ['desk', 'to-pack']);
+  const query = (args) => page.evaluate(([key, a]) => globalThis[Symbol.for(key)].get('demo').api.query('order.get', a), [REGISTRY, args]);
+  // Opened lazily: an order the first screens did not show was not read.
+  // Each widget showed its rows whole when it said ready (the most urgent lie deep in the
+  // second page, past the bodies its head holds), and still shows the same.
+  const atReady = await page.evaluate(() => window.__rowsAtReady);
+  assert.ok(atReady.desk.includes('L1300') && atReady.desk.includes('L1310'), `the most urgent on the first screen: ${atReady.desk.slice(0, 30)}`);
+  const rows = await page.locator('#desk #orders button[data-order-id]').evaluateAll((bs) => bs.map((b) => b.dataset.orderId));
+  assert.deepEqual(rows, atReady.desk);
+
+  // Opened lazily: an order deep in the first page, which no screen shows, was not read;
+  // openOrder waits for its page and shows it.
+  const opened = await page.locator('#desk').evaluate(async (el, key) => {
+    const core = globalThis[Symbol.for(key)].get('demo');
+    const before = core.api.query('order.get', { order_id: 'L700' }).error?.code; // its page's load starts
+    return { before, opened: await el.openOrder('L700') };
+  }, REGISTRY);
+  assert.deepEqual(opened, { before: 'NOT_LOADED', opened: true });
+  assert.equal(await page.locator('#desk #detail').getAttribute('data-order'), 'L700');
+  assert.equal((await query({ order_id: 'L700' })).result?.id, 'L700');
+  // An order no page holds is still refused, and said.
+  assert.equal(await page.locator('#desk').evaluate((el) => el.openOrder('NO-SUCH')), false);
+  assert.equal((await events(page, 'packdesk-error')).at(-1)?.detail.code, 'NOT_FOUND');
+  await clean(page);
+});

@@ -123,13 +123,17 @@ export class OrdersView {
       removeEventListener('offline', onNet);
       clearInterval(countdowns);
     });
+    this.state.list = [];
+    this.refresh(); // out of sight: show() shows it once the bodies it asked for are in
+    const synced = core.sync?.detail();
+    if (synced) onSync({ detail: synced }); // a failure before this widget came is told to its page too
+  }
+
+  show() {
     this.#message('', '');
     this.#els.main.hidden = false;
     this.#els.save.hidden = false;
-    this.state.list = [];
     this.refresh();
-    const synced = core.sync?.detail();
-    if (synced) onSync({ detail: synced }); // a failure before this widget came is told to its page too
   }
 
   detach() {
@@ -141,8 +145,9 @@ export class OrdersView {
   // --- what the element's methods do ---
 
   /** Opens an order (switching to its stage); false, with a packdesk-error, when there is none. */
-  openOrder(orderId) {
-    const r = this.#core.api.query('order.get', { order_id: orderId });
+  async openOrder(orderId) {
+    const r = await this.#loaded('order.get', { order_id: orderId });
+    if (!r) return false; // detached meanwhile
     if (!r.ok) {
       this.#emit('packdesk-error', { shop: this.#shop, source: 'method', orderId, ...errorDetail(r.error) });
       return false;
@@ -186,6 +191,20 @@ export class OrdersView {
 
   #query(cmd, args) {
     return this.#core.api.query(cmd, args);
+  }
+
+  // A query that may need bodies not loaded yet: asked again once they are in (lazy bodies,
+  // cores.mjs), a few times at most (a list may reach a page more each time; a load that fails
+  // leaves the answer NOT_LOADED, said as any refusal). Null when the widget was detached meanwhile.
+  async #loaded(cmd, args) {
+    const core = this.#core;
+    let r = core.api.query(cmd, args);
+    for (let tries = 0; r.error?.code === 'NOT_LOADED' && tries < 4; tries++) {
+      await core.api.settle();
+      if (this.#core !== core) return null;
+      r = core.api.query(cmd, args);
+    }
+    return r;
   }
 
   #skeleton() {
@@ -285,13 +304,13 @@ export class OrdersView {
     s.total = r.ok ? r.result.total : 0;
   }
 
-  #moreOrders() {
+  async #moreOrders() {
     const s = this.state;
     const args = { limit: PAGE, after: s.next };
     if (s.q) args.q = s.q;
     else args.stage = s.stage;
-    const r = this.#query('orders.list', args);
-    if (!r.ok) return;
+    const r = await this.#loaded('orders.list', args);
+    if (!r?.ok || args.after !== s.next) return; // detached, refused, or the list changed meanwhile
     s.list = s.list.concat(r.result.orders);
     s.next = r.result.next;
     inLanguage(this.#lang, () => this.#paintList());
@@ -314,6 +333,7 @@ export class OrdersView {
     const r = this.#query('order.get', { order_id: s.orderId });
     if (!r.ok) {
       renderEmptyDetail(section);
+      if (r.error.code === 'NOT_LOADED') return; // drawn again once its page is in (cores.mjs)
       section.prepend(h('p', { class: 'message', dataset: { kind: 'refused' } }, refusal(r.error)));
       return;
     }

@@ -90,11 +90,16 @@ class SharedCore extends EventTarget {
   }
 
   async #open() {
+    // Lazy bodies, as the console: an open reads the orders' summaries, not their bodies, and a
+    // widget's query that needs one not loaded is answered NOT_LOADED; the shop loads its page,
+    // then every widget of the shop draws again (the first screen before it shows: controller's
+    // show()).
     this.store = await openStore({
-      name: storeName(this.shop), baseUrl: WASM_BASE,
+      name: storeName(this.shop), baseUrl: WASM_BASE, lazyBodies: true,
       onStatus: (detail) => this.dispatchEvent(new CustomEvent('status', { detail })),
     });
     this.api = new Shop(this.store);
+    this.api.onLoaded = () => this.changed({ cmd: null, source: 'load' });
     // Another tab saved and this one reopened on it (a follower's refresh, or a takeover).
     this.store.addEventListener('reloaded', () => this.changed({ cmd: null, source: 'reload' }));
     // The sync client (docs/sync.md's device loop) is attached here, and only here, when the

@@ -197,6 +197,11 @@ export class PackdeskOrders extends HTMLElement {
     this.#core = core;
     this.#config = config;
     this.#view.attach(core);
+    // The first paint asked for the bodies of the orders it shows (NOT_LOADED): the widget shows
+    // once they are in and drawn, never a list that fills in a moment later.
+    await core.api.settle();
+    if (generation !== this.#generation) return reject(coded('NOT_CONNECTED', 'the widget was removed or reconfigured while opening'));
+    this.#view.show();
     const stats = core.api.query('stats');
     this.#emit('packdesk-ready', { shop: config.shop, orders: stats.ok ? stats.result.orders : 0, writer: core.store.isWriter });
     resolve();
