@@ -696,6 +696,48 @@ int pd_store_resume(pd_store *st, pd_store_report *rep) {
 
 int pd_store_pending(const pd_store *st) { return st->pending; }
 
+/* The generation of the snapshot the manifest in dir names now: 0 with none (nothing was ever
+ * checkpointed), -1 when the manifest cannot be read. */
+static int manifest_gen(const pd_store *st, uint64_t *gen) {
+  char path[4096];
+  unsigned char *buf = NULL;
+  bytes_reader r;
+  snprintf(path, sizeof path, "%s/manifest.pds", st->dir);
+  *gen = 0;
+  if (access(path, F_OK) != 0) return 0;
+  int rc = frame_read(path, MAGIC_MANIFEST, &buf, &r) ? -1 : 0;
+  if (rc == 0) *gen = br_u64(&r);
+  pd_free(buf);
+  return rc == 0 && !r.failed ? 0 : -1;
+}
+
+int pd_store_follow(pd_store *st, pd_store_report *rep) {
+  uint64_t gen;
+  journal *jr = NULL;
+  journal_report jrep;
+  if (rep) memset(rep, 0, sizeof *rep);
+  /* Only a follower's open, whole and undamaged, on the snapshot it loaded is carried on. */
+  if (!(st->flags & PD_STORE_READ_ONLY) || st->pending || st->jrep.damaged || st->snapshot_damage[0] ||
+      manifest_gen(st, &gen) || gen != st->gen)
+    return 2;
+  /* The journal read again from the snapshot's seq on: every record checked as an open checks
+   * it, the new ones (past replay_last) then applied. Anything but more of the same journal
+   * (damage, fewer records: a writer that truncated a torn tail) is left to a full open. */
+  if (journal_open(st->dir, st->covered + 1, 1, NULL, NULL, &jr, &jrep) || jrep.damaged ||
+      jrep.last_seq < st->replay_last) {
+    journal_close(jr);
+    return 2;
+  }
+  journal_close(st->jr);
+  st->jr = jr;
+  st->jrep = jrep;
+  st->replay_last = jrep.last_seq;
+  pd_set_journal(st->shop, NULL, NULL); /* as a read-only open replays */
+  int rc = replay_tail(st, rep);
+  if (rc < 0) pd_set_journal(st->shop, refuse_writes, st); /* it stays read-only, whatever it holds */
+  return rc;
+}
+
 /* --- checkpoints --- */
 
 static int write_page(pd_store *st, const char *kind, uint32_t magic, uint32_t page, uint64_t gen) {

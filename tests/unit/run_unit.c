@@ -27,6 +27,7 @@ void suite_snapshot(void);
 void suite_retention(void);
 void suite_lazy(void);
 void suite_fingerprint(void);
+void suite_follow(void);
 
 static const struct {
   const char *name;
@@ -48,6 +49,7 @@ static const struct {
     {"retention", suite_retention},
     {"lazy", suite_lazy},
     {"fingerprint", suite_fingerprint},
+    {"follow", suite_follow},
 };
 
 /* With arguments, only the suites named (`run_unit lazy store`): for working on one. */
