@@ -15,6 +15,8 @@
 // lazy bodies (openStore's lazyBodies: an order page's bodies are read when a command needs
 // them), and every open is followed by the first page of orders.list (50 rows,
 // through run(): with lazy bodies it loads the pages its rows are on), timed from the open's start.
+// Then a follower tab: what each of the writer's saves costs it (follower_refresh_ms: the changed
+// files read, the new journal records applied; before pd_store_follow, a whole open).
 // Every command carries an op id, as the console's do (web/shop.mjs): the store then keeps the
 // newest OPS_KEPT answers (core/shop.h), which every open reads; without ops an open of 100k
 // orders measured ~40 ms less than a seller's (session 8).
@@ -145,6 +147,32 @@ for (const n of sizes) {
   if (lazyFull.replayed.length !== 1 || lazyFull.replayed[0] !== fullTail) {
     throw new Error(`the full-segment tail replayed ${lazyFull.replayed}, not ${fullTail}: a checkpoint came first`);
   }
+  // A follower tab: the writer's saves, one at a time, each taken on by the follower. The
+  // writer first replays the full tail and, idle, checkpoints it, so no checkpoint falls among
+  // the saves (each would make the follower open the whole shop again, as every save did
+  // before pd_store_follow). Each refresh is timed in the follower, from the writer's
+  // announcement to the shop caught up (packdesk:refresh: reading the changed files, then the
+  // new records applied).
+  ({ page } = await open({ baseUrl: CORES.console, idleCheckpointMs: 100, lazyBodies: true }, false));
+  const writerCheckpointed = await page.evaluate(() => new Promise((resolve) => {
+    window.store.addEventListener('checkpoint', (e) => resolve(e.detail.error?.message ?? 'ok'), { once: true });
+    setTimeout(() => resolve('none within 10 s'), 10000);
+  }).then(async (how) => (await window.store.flush(), how)));
+  const { page: followerPage } = await open({ baseUrl: CORES.console, idleCheckpointMs: null, lazyBodies: true }, false);
+  const follows = [];
+  for (let i = 0; i < OPENS; i++) {
+    await page.evaluate(async ({ at, i }) => {
+      const r = await window.store.run({ cmd: 'line.check', at, op: `follow-${i}`, order_id: `O${i}`, line_id: 'L1', result: 'ok' });
+      if (!r.response.ok) throw new Error(JSON.stringify(r.response).slice(0, 200));
+      await r.saved;
+    }, { at: AT + 3 * n + i, i });
+    follows.push(await followerPage.waitForFunction((k) => window.store.report.followed === k
+      && performance.getEntriesByName('packdesk:refresh').at(-1)?.duration, i + 1, { timeout: 20000 }).then((h) => h.jsonValue()));
+  }
+  const followerOrders = await followerPage.evaluate(() => window.query({ cmd: 'stats', at: 1764230400000 }).result.orders);
+  if (followerOrders !== n || writerCheckpointed !== 'ok') throw new Error(`follower: ${followerOrders} orders, writer's checkpoint ${writerCheckpointed}`);
+  await followerPage.close();
+  await page.close();
   const [tail, o2, after] = [summary(whole.opens.console), summary(whole.opens.o2), summary(idle.opens.console)];
   const [lazyTail, lazyAfter] = [summary(whole.opens.lazy), summary(idle.opens.lazy)];
   console.log(JSON.stringify({ orders: n, browser_save_ms_median: median(saves), browser_save_ms_max: Math.max(...saves),
@@ -154,6 +182,7 @@ for (const n of sizes) {
     browser_open_lazy_ms: lazyTail.ms, browser_open_lazy_ms_all: lazyTail.all, browser_open_lazy_idle_ms: lazyAfter.ms, browser_open_lazy_idle_ms_all: lazyAfter.all,
     first_list_ms: tail.list, first_list_lazy_ms: lazyTail.list, first_list_idle_ms: after.list, first_list_lazy_idle_ms: lazyAfter.list,
     browser_open_lazy_full_ms: lazyFull.ms, replayed_full: lazyFull.replayed, body_loads_lazy: lazyTail.bodyLoads, body_loads_lazy_full: lazyFull.bodyLoads, browser_open_lazy_full_ms_all: lazyFull.all, first_list_lazy_full_ms: lazyFull.list,
+    follower_refresh_ms: round(median(follows)), follower_refresh_ms_all: follows.map(round),
     load_avg: round((load + os.loadavg()[0]) / 2) }));
   await context.close();
   await rm(dir, { recursive: true, force: true });

@@ -164,3 +164,52 @@ test('store lazy: a checkpoint that rewrites a page whose bodies are not loaded 
   assert.equal(last.result.id, `O${ORDERS + 79}`);
   assert.equal(old.result.id, 'O2400');
 });
+
+test('store lazy: a follower takes on each save of the writer without opening again, loading the bodies its new records need; after a checkpoint it opens again', async (t) => {
+  const context = await launchFresh(t);
+  await shopWithTail(context);
+  // The writer checkpoints once idle for 300 ms with 64 records or more in its tail.
+  const writer = await openPage(context, { lazyBodies: true, idleCheckpointMs: 300 });
+  const follower = await openPage(context, { lazyBodies: true, idleCheckpointMs: null });
+  assert.deepEqual([writer.opened.isWriter, follower.opened.isWriter], [true, false]);
+  const snapshotSeq = follower.opened.report.snapshotSeq;
+  const save = (requests) => writer.evaluate(async (rs) => {
+    const out = [];
+    for (const r of rs) {
+      const run = await window.store.run(r); // loads what it needs: the writer is lazy too
+      await run.saved;
+      out.push(run.response.ok);
+    }
+    return out;
+  }, requests);
+  const followed = (n) => follower.waitForFunction((k) => (window.store.report.followed ?? 0) >= k, n, { timeout: 10000 });
+  // What the follower's shop answers, without loading anything: a body its follow needed is in.
+  const asFollowerHas = (requests) => follower.evaluate((rs) => rs.map((r) => window.store.exec(r).response), requests);
+
+  // A line checked on an order past its page's head, which the follower never read (asking it
+  // of the follower would load its page: another page's order shows it lazy).
+  assert.equal((await asFollowerHas([get('O700')]))[0].error?.code, 'NOT_LOADED');
+  assert.deepEqual(await save([check('O1500')]), [true]);
+  await followed(1);
+  const [o1500] = await asFollowerHas([get('O1500')]);
+  assert.equal(o1500.result?.lines[0].check, 'ok', JSON.stringify(o1500.error));
+  const first = await follower.evaluate(() => window.store.report);
+  assert.equal(first.snapshotSeq, snapshotSeq, 'the same snapshot, not a new open');
+  assert.ok(first.bodyLoads >= 1, `the follow loaded the body its record needed: ${JSON.stringify(first)}`);
+  assert.equal(first.replayed, 1);
+
+  // New orders and another page's order: one save each, each taken on.
+  assert.deepEqual(await save([...imports(3, ORDERS), check('O2300')]), [true, true, true, true]);
+  await follower.waitForFunction(() => window.store.exec({ cmd: 'stats', at: 1764234000000 }).response.result.orders === 2503, null, { timeout: 10000 });
+  await follower.waitForFunction(() => window.store.report.replayed === 5, null, { timeout: 10000 });
+  const same = [get('O1500'), get('O2300'), get(`O${ORDERS + 2}`), { cmd: 'stats', at: AT + HOUR }];
+  assert.deepEqual(await reads(follower, same), await reads(writer, same));
+  assert.equal((await follower.evaluate(() => window.store.report)).snapshotSeq, snapshotSeq);
+
+  // 70 imports: the writer, idle, checkpoints; the follower opens again on the new snapshot.
+  assert.ok((await save(imports(70, ORDERS + 3))).every(Boolean));
+  await follower.waitForFunction((seq) => window.store.report.snapshotSeq > seq && window.store.report.followed === undefined,
+    snapshotSeq, { timeout: 10000 });
+  assert.deepEqual(await reads(follower, same), await reads(writer, same));
+  assert.equal((await reads(follower, [{ cmd: 'stats', at: AT + HOUR }]))[0].result.orders, ORDERS + 73);
+});

@@ -60,6 +60,19 @@ export function resumeNative(M, st, readOnly) {
   }
 }
 
+// pd_store_follow → {rc, report}: 0 the writer's new records applied, 1 pending (resumeNative
+// once the bodies are loaded), -1 a record does not apply, 2 open again (a checkpoint since).
+export function followNative(M, st) {
+  const rep = M._malloc(REPORT_SIZE);
+  try {
+    if (!rep) throw new StoreError('OUT_OF_MEMORY', 'malloc: out of memory');
+    const rc = M._pd_store_follow(st, rep);
+    return { rc, report: { ...readReport(M, rep), readOnly: true } };
+  } finally {
+    M._free(rep);
+  }
+}
+
 // pd_store_exec of `request` (JSON text) → the answer's text.
 export function execNative(M, st, request) {
   const req = cString(M, request);
