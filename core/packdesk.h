@@ -98,11 +98,12 @@ int pd_store_pending(const pd_store *st);
 /* A read-only store (a browser tab following another that writes) takes on what the writer
  * journaled since: the new records are applied, as the open would have, at the cost of the new
  * records rather than of a whole open. 0 done (rep filled in as by an open; `replayed` counts
- * since the open), 1 pending (as pd_store_open: pd_store_resume once bodies are loaded), -1 a
- * record does not apply (rep says why; the store holds the records before it, and refuses
- * commands: open it again), 2 nothing done: the writer checkpointed since (a new snapshot), or
- * the journal is not a continuation of the one read (damage, a tail cut), or the store is not a
- * whole read-only one: open it again. */
+ * since the open), 1 stopped before a record that needs order bodies not loaded yet (asked for,
+ * as an open's replay asks): the store holds the records before it and answers from them (it is
+ * not pending); call again once they are loaded. -1 a record does not apply (rep says why; the
+ * store holds the records before it: open it again). 2 nothing done: the writer checkpointed
+ * since (a new snapshot), or the journal is not a continuation of the one read (damage, a tail
+ * cut), or the store is not a whole read-only one: open it again. Commands stay refused. */
 int pd_store_follow(pd_store *st, pd_store_report *rep);
 /* pd_exec on the store's shop, journaled; checkpoints when the journal segment is full. */
 char *pd_store_exec(pd_store *st, const char *request, size_t len);

@@ -734,7 +734,14 @@ int pd_store_follow(pd_store *st, pd_store_report *rep) {
   st->replay_last = jrep.last_seq;
   pd_set_journal(st->shop, NULL, NULL); /* as a read-only open replays */
   int rc = replay_tail(st, rep);
-  if (rc < 0) pd_set_journal(st->shop, refuse_writes, st); /* it stays read-only, whatever it holds */
+  if (rc == 1) {
+    /* Stopped before a record whose bodies are not loaded (asked for, as an open's replay asks
+     * for them): unlike an open, the store is not left pending. It holds the records before that
+     * one, a state the writer had, and answers from it until a follow gets further. */
+    st->pending = 0;
+    if (rep) rep->pending = 0;
+  }
+  if (rc != 0) pd_set_journal(st->shop, refuse_writes, st); /* it stays read-only, whatever it holds */
   return rc;
 }
 

@@ -4,12 +4,13 @@
 // never hands such a store out (it resumes before it resolves), and natively nothing answers
 // EAGAIN, so this is where the refusal of a pending store is seen: every command answers
 // NOT_LOADED and changes nothing (not the shop, not the journal) until pd_store_resume has
-// replayed the rest, which then opens the shop an eager open opens.
+// replayed the rest, which then opens the shop an eager open opens. A follower's follow
+// (pd_store_follow) that meets such a record stops before it instead, and is not left pending.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCoreModule } from '../wasm/packdesk-core.mjs';
 import { NOT_LOADED, lazyFile } from '../wasm/lazy-file.mjs';
-import { exec, open, resume } from './lib/wasm-store.mjs';
+import { exec, follow, open, resume } from './lib/wasm-store.mjs';
 
 const AT = 1764230400000;
 const ORDERS = 1100; // two pages of orders (1,024 a page)
@@ -124,4 +125,49 @@ test('wasm store: a replay that waits for one page asks at once for every page t
     assert.equal(order.result.lines[0].check, 'ok', id);
   }
   M._pd_store_close(opened.st);
+});
+
+test('wasm store: a follower whose follow needs a body not loaded stops before that record, is not left pending, and goes on once it is loaded', async () => {
+  const M = await loadCoreModule();
+  makeStore(M, '/follow', ORDERS, []);
+  // The writer opened first keeps page 0's file open, whole; the follower then finds its rest
+  // not loaded (lazyPage replaces the file under the same name).
+  const writer = open(M, '/follow');
+  assert.ok(writer.st && !writer.pending, writer.message);
+  let loaded = false;
+  const asked = lazyPage(M, '/follow', () => loaded);
+  const follower = open(M, '/follow', 2); // PD_STORE_READ_ONLY
+  assert.ok(follower.st && !follower.pending, follower.message);
+  const at = AT + ORDERS + 1;
+  const checked = exec(M, writer.st, { cmd: 'line.check', at, op: 'w-1', order_id: 'W1000', line_id: 'L1', result: 'ok' });
+  assert.equal(checked.ok, true);
+  const imported = exec(M, writer.st, { cmd: 'order.import', at, op: 'w-2', order: { id: 'NEW', placed_at: AT, paid_at: AT,
+    currency: 'VND', lines: [{ id: 'L1', sku: 'SKU-1', name: 'Product', quantity: 1, unit_price: 1000 }] } });
+  assert.equal(imported.ok, true);
+  const journal = journalBytes(M, '/follow');
+
+  const stopped = follow(M, follower.st);
+  assert.equal(stopped.rc, 1, stopped.message);
+  assert.equal(stopped.pending, false);
+  assert.equal(M._pd_store_pending(follower.st), 0, 'not pending: it answers from what it has');
+  assert.ok(asked.count > 0, 'it asked for page 0\'s rest');
+  assert.equal(exec(M, follower.st, { cmd: 'stats', at }).result.orders, ORDERS, 'the records before the one it stopped at');
+  assert.equal(exec(M, follower.st, { cmd: 'order.get', at, order_id: 'NEW' }).error.code, 'NOT_FOUND');
+  assert.equal(exec(M, follower.st, { cmd: 'order.get', at, order_id: 'W1' }).ok, true);
+  const refused = exec(M, follower.st, { cmd: 'line.check', at, order_id: 'W1', line_id: 'L1', result: 'ok' });
+  assert.equal(refused.error.code, 'STORAGE', 'a follower still refuses commands');
+  assert.equal(journalBytes(M, '/follow'), journal, 'and journals nothing');
+  assert.equal(follow(M, follower.st).rc, 1, 'still not loaded: stopped again, unchanged');
+  assert.equal(exec(M, follower.st, { cmd: 'stats', at }).result.orders, ORDERS);
+
+  loaded = true;
+  const caught = follow(M, follower.st);
+  assert.equal(caught.rc, 0, caught.message);
+  assert.equal(caught.replayed, 2);
+  for (const id of ['W1000', 'NEW']) {
+    assert.deepEqual(exec(M, follower.st, { cmd: 'order.get', at, order_id: id }), exec(M, writer.st, { cmd: 'order.get', at, order_id: id }), id);
+  }
+  assert.equal(exec(M, follower.st, { cmd: 'stats', at }).result.orders, ORDERS + 1);
+  M._pd_store_close(follower.st);
+  M._pd_store_close(writer.st);
 });

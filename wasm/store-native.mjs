@@ -60,8 +60,9 @@ export function resumeNative(M, st, readOnly) {
   }
 }
 
-// pd_store_follow → {rc, report}: 0 the writer's new records applied, 1 pending (resumeNative
-// once the bodies are loaded), -1 a record does not apply, 2 open again (a checkpoint since).
+// pd_store_follow → {rc, report}: 0 the writer's new records applied, 1 stopped before one
+// that needs bodies not loaded (follow again once they are), -1 a record does not apply, 2 open
+// again (a checkpoint since).
 export function followNative(M, st) {
   const rep = M._malloc(REPORT_SIZE);
   try {
