@@ -2,9 +2,10 @@
  * bench_store.c: what saving costs as a shop grows. For a shop of N orders (1,000 and
  * 100,000) kept in a store: the cost of each command that changes an order (journal append,
  * checkpoints included, as they fall; the median of ROUNDS rounds), the bytes written per
- * command, and the time to open
- * the store again (snapshot pages + journal tail). Printed as JSON lines for bench/run.mjs.
- * Usage: bench_store [N...]   (stores under /tmp, removed afterwards; KEEP=1 keeps them)
+ * command, and the time to open the store again (snapshot pages + journal tail). Printed as
+ * JSON lines for bench/run-store.mjs.
+ * Usage: bench_store [N...]   (up to SHOPS_MAX sizes, their rounds taken in turns; stores under
+ *                            /tmp, removed afterwards; KEEP=1 keeps them)
  *        N:ops               each import carries an op id, as the console's commands do: the
  *                            store then keeps the newest 2-4k applied operations and their
  *                            answers (OPS_KEPT), which an open reads whole
@@ -193,6 +194,8 @@ static void print_open(const char *dir, long n) {
   fflush(stdout);
 }
 
+enum { SHOPS_MAX = 8 }; /* sizes one run takes (each shop is kept open until the rounds end) */
+
 /* A shop of n orders in a store of its own, and what its timed rounds measured. */
 typedef struct {
   long n;
@@ -303,13 +306,17 @@ int main(int argc, char **argv) {
     print_open(argv[2], atol(argv[3]));
     return 0;
   }
-  static shop_bench all[8];
+  static shop_bench all[SHOPS_MAX];
   int count = 0;
+  if (argc - 1 > SHOPS_MAX) {
+    fprintf(stderr, "bench_store: at most %d sizes at once (their rounds are taken in turns)\n", SHOPS_MAX);
+    return 2;
+  }
   if (argc < 2) {
     fill(&all[count++], 1000, 0);
     fill(&all[count++], 100000, 0);
   }
-  for (int i = 1; i < argc && count < 8; i++) fill(&all[count++], atol(argv[i]), strstr(argv[i], ":ops") != NULL);
+  for (int i = 1; i < argc; i++) fill(&all[count++], atol(argv[i]), strstr(argv[i], ":ops") != NULL);
   bench(all, count);
   return 0;
 }

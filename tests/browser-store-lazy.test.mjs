@@ -7,7 +7,9 @@
 //   an eager open opens;
 // - exec() of a command on an order not loaded answers NOT_LOADED and changes nothing, not even
 //   its op; run() loads what it needs and applies it, once;
-// - a checkpoint that rewrites a page not loaded (an import added an order to it) loads it first.
+// - a checkpoint that rewrites a page not loaded (an import added an order to it) loads it first;
+// - a follower takes on each of the writer's saves (pd_store_follow), loading the bodies they
+//   need, and opens again only after the writer checkpointed.
 // In headless Chromium on real IndexedDB, each test on a fresh profile.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -7,7 +7,8 @@
 // What it shows: hostile storefront CSS does not reach the widget, which renders and works; one
 // order through the four steps with the host page hearing every event; two widgets on a page
 // (one core, one database), the script included twice (same URL and another copy); attributes
-// applied and bad ones refused; a reload; the network off; a second tab (one writer).
+// applied and bad ones refused; a reload; the network off; a second tab (one writer); a
+// 2,500-order shop read lazily (whole when ready, an order on a page not loaded opened).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,10 +1,18 @@
 /* tempdir.c: see tempdir.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "tempdir.h"
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+char *fresh_dir(const char *prefix) {
+  char tmpl[256];
+  snprintf(tmpl, sizeof tmpl, "/tmp/%s-XXXXXX", prefix);
+  return mkdtemp(tmpl) ? strdup(tmpl) : NULL;
+}
 
 void rm_rf(const char *dir) {
   DIR *d = opendir(dir);

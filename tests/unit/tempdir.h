@@ -2,6 +2,8 @@
 #ifndef PD_TEST_TEMPDIR_H
 #define PD_TEST_TEMPDIR_H
 
+/* A new directory /tmp/<prefix>-XXXXXX (free() it), or NULL. */
+char *fresh_dir(const char *prefix);
 /* Removes dir and the files in it (names starting with '.' are not the store's). */
 void rm_rf(const char *dir);
 /* How many files of dir have names starting with prefix. */

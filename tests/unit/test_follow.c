@@ -18,12 +18,6 @@
 #include "tempdir.h"
 #include "unit.h"
 
-static char *fresh_dir(void) {
-  char tmpl[] = "/tmp/pdfollow-XXXXXX";
-  char *d = mkdtemp(tmpl);
-  return d ? strdup(d) : NULL;
-}
-
 static int run(pd_store *st, int from, int to) {
   int ok = 1;
   for (int i = from; i < to; i++) {
@@ -99,7 +93,7 @@ static void put_back_segments(const char *dir, segments *sg) {
 
 static void follow_steps(void) {
   UNIT_TEST("follow: a read-only store takes on each run of the writer's new records, as a fresh open would");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdfollow");
   pd_store *w = pd_store_open(dir, 0, NULL), *f = NULL;
   pd_store_report rep;
   int third = scenario_count / 3;
@@ -163,7 +157,7 @@ static void damage_segment(const char *dir, long at) {
 
 static void follow_damage(void) {
   UNIT_TEST("follow: a journal damaged since the open is left to a full open (2), the follower unchanged");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdfollow");
   pd_store *w = pd_store_open(dir, 0, NULL), *f = NULL;
   pd_store_report rep;
   UNIT_CHECK(w && run(w, 0, 6));
@@ -202,7 +196,7 @@ static int import_new(pd_store *w, long from, long to) {
 
 static void follow_failed_allocations(void) {
   UNIT_TEST("follow: the Nth allocation fails: no crash, nothing leaks, commands still refused; a follow no failure reached is right");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdfollow");
   pd_store *w = pd_store_open(dir, 0, NULL);
   int followed = 0;
   UNIT_CHECK(w && run(w, 0, scenario_count / 2));

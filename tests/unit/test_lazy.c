@@ -94,6 +94,23 @@ static int same_answer(pd_store *st, pd_shop *ref, const char *req) {
   return same;
 }
 
+/* Every request of reqs answered alike by the store and the reference shop. */
+static void same_answers(pd_store *st, pd_shop *ref, const char *const *reqs, size_t n) {
+  for (size_t i = 0; st && i < n; i++) UNIT_CHECK(same_answer(st, ref, reqs[i]));
+}
+
+/* order.import of <prefix><i> (4 digits), placed at `placed`, at `at`, with one line; one in
+ * five unpaid (another stage, another deadline), the others paid a second after placing. */
+static void import_placed(char *req, size_t n, char prefix, int i, long long at, long long placed) {
+  char paid[48] = "";
+  if (i % 5) snprintf(paid, sizeof paid, "\"paid_at\":%lld,", placed + 1000);
+  snprintf(req, n,
+           "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"%c%04d\",\"placed_at\":%lld,%s"
+           "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
+           "\"unit_price\":1000}]}}",
+           at, prefix, i, placed, paid);
+}
+
 static void lazy_open_reads_nothing(void) {
   UNIT_TEST("lazy: an open reads no body; a command reads the orders it needs, and no other");
   char tmpl[] = "/tmp/pdlazy-XXXXXX";
@@ -343,13 +360,7 @@ static void lazy_keys_out_of_order(void) {
   pd_shop *ref = pd_shop_new();
   for (int i = 0; st && i < ORDERS; i++) {
     long long placed = T0 - (i * 7919) % ORDERS * 60000LL; /* placed (and so due) out of arrival order */
-    char paid[48] = ""; /* one in five unpaid: another stage, another deadline */
-    if (i % 5) snprintf(paid, sizeof paid, "\"paid_at\":%lld,", placed + 1000);
-    snprintf(req, sizeof req,
-             "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"Y%04d\",\"placed_at\":%lld,%s"
-             "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
-             "\"unit_price\":1000}]}}",
-             T0 + ORDERS, i, placed, paid);
+    import_placed(req, sizeof req, 'Y', i, T0 + ORDERS, placed);
     exec_both(st, ref, req);
   }
   st = checkpoint_reopen(st, dir);
@@ -361,7 +372,7 @@ static void lazy_keys_out_of_order(void) {
       "{\"cmd\":\"stats\",\"at\":1766200000000}",
       "{\"cmd\":\"sync.changes\",\"at\":1766000100000,\"since\":100,\"limit\":20}",
       "{\"cmd\":\"tick\",\"at\":1766300000000}"};
-  for (size_t i = 0; st && i < sizeof lists / sizeof *lists; i++) UNIT_CHECK(same_answer(st, ref, lists[i]));
+  same_answers(st, ref, lists, sizeof lists / sizeof *lists);
   UNIT_CHECK(st && shop_check(pd_store_shop(st)) == NULL);
   pd_store_close(st);
   pd_shop_free(ref);
@@ -399,13 +410,7 @@ static void lazy_keys_nearly_in_order(void) {
     if (i < NEAR_ORDERS) {
       long long placed = T0 + (i / 3) * 60000LL;
       if (i % 50 == 49) placed -= 5 * 60000LL; /* one in 50 comes in late */
-      char paid[48] = ""; /* one in five unpaid: another stage, another deadline */
-      if (i % 5) snprintf(paid, sizeof paid, "\"paid_at\":%lld,", placed + 1000);
-      snprintf(req, sizeof req,
-               "{\"cmd\":\"order.import\",\"at\":%lld,\"order\":{\"id\":\"N%04d\",\"placed_at\":%lld,%s"
-               "\"currency\":\"VND\",\"lines\":[{\"id\":\"L1\",\"sku\":\"SKU-1\",\"quantity\":1,"
-               "\"unit_price\":1000}]}}",
-               placed + 2000, i, placed, paid);
+      import_placed(req, sizeof req, 'N', i, placed + 2000, placed);
     } else { /* then orders checked and confirmed (another stage), the last first */
       static const int changed[] = {699, 642, 584, 528, 471, 414, 13, 1};
       int k = i - NEAR_ORDERS;
@@ -424,7 +429,7 @@ static void lazy_keys_nearly_in_order(void) {
       "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40,\"stage\":\"awaiting_shipment\"}",
       "{\"cmd\":\"orders.list\",\"at\":1766100000000,\"limit\":40,\"sort\":\"oldest\",\"stage\":\"unpaid\"}",
       "{\"cmd\":\"tick\",\"at\":1766300000000}"};
-  for (size_t i = 0; st && i < sizeof lists / sizeof *lists; i++) UNIT_CHECK(same_answer(st, ref, lists[i]));
+  same_answers(st, ref, lists, sizeof lists / sizeof *lists);
   /* The open's index build again, each of its allocations failed in turn. */
   pd_shop *s = st ? pd_store_shop(st) : NULL;
   int fell_back = 0, checked = 1, whole = 0; /* whole: a build that no failure reached */

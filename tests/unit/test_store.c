@@ -17,12 +17,6 @@
 #include "tempdir.h"
 #include "unit.h"
 
-static char *fresh_dir(void) {
-  char tmpl[] = "/tmp/pdstore-XXXXXX";
-  char *d = mkdtemp(tmpl);
-  return d ? strdup(d) : NULL;
-}
-
 static int is_ok(const char *r) { return r && strncmp(r, "{\"ok\":true", 10) == 0; }
 
 /* The snapshot of a plain in-memory shop that ran the commands marked in `applied`. */
@@ -50,7 +44,7 @@ static void store_roundtrip(void) {
   UNIT_TEST("store: checkpoints and restarts rebuild the same shop");
   int all[256] = {0};
   for (int i = 0; i < scenario_count; i++) all[i] = 1;
-  char *want = reference(all), *dir = fresh_dir();
+  char *want = reference(all), *dir = fresh_dir("pdstore");
   pd_store_report rep;
   pd_store *st = pd_store_open(dir, 0, &rep);
   UNIT_CHECK(st != NULL);
@@ -86,7 +80,7 @@ static void store_failed_writes(void) {
   UNIT_TEST("store: the Nth write fails: what was answered ok survives, nothing else");
   for (long n = 1; n <= 120; n++) {
     int applied[256] = {0};
-    char *dir = fresh_dir();
+    char *dir = fresh_dir("pdstore");
     pd_store *st = pd_store_open(dir, PD_STORE_FSYNC, NULL);
     UNIT_CHECK(st != NULL);
     fio_fail_after(n);
@@ -113,7 +107,7 @@ static void store_failed_writes(void) {
 
 static void store_failed_allocations(void) {
   UNIT_TEST("store: an allocation fails while opening: NULL, nothing leaks, it opens after");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdstore");
   pd_store *st = pd_store_open(dir, 0, NULL);
   for (int i = 0; st && i < scenario_count; i++) {
     pd_string_free(pd_store_exec(st, scenario_commands[i], strlen(scenario_commands[i])));
@@ -149,7 +143,7 @@ static void store_replay_answers(void) {
                            "{\"cmd\":\"line.check\",\"op\":\"op-2\",\"at\":1764230500000,\"order_id\":\"R1\","
                            "\"line_id\":\"L1\",\"result\":\"ok\"}"};
   const char *without_op = IMPORT_REQ("", "R2");
-  char *dir = fresh_dir(), *first[2] = {NULL, NULL};
+  char *dir = fresh_dir("pdstore"), *first[2] = {NULL, NULL};
   pd_store_report rep;
   pd_store *st = pd_store_open(dir, 0, &rep);
   UNIT_CHECK(st != NULL);
@@ -208,7 +202,7 @@ static int import_orders(pd_store *st, int from, int to) {
  * open replays nothing; a follower never writes; a failed one loses nothing. */
 static void store_idle(void) {
   UNIT_TEST("store: idle, a tail of 64 records or more is checkpointed and the next open replays nothing; a shorter one is left alone");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdstore");
   pd_store_report rep;
   pd_store *st = pd_store_open(dir, 0, &rep);
   UNIT_CHECK(st && import_orders(st, 0, 63));
@@ -257,7 +251,7 @@ static void store_idle(void) {
  * records: the command that makes it that long checkpoints. */
 static void store_tail_bound(void) {
   UNIT_TEST("store: the command that brings the journal's tail to PD_STORE_TAIL_RECORDS_MAX records checkpoints; an open replays at most one fewer");
-  char *dir = fresh_dir();
+  char *dir = fresh_dir("pdstore");
   int most = (int)PD_STORE_TAIL_RECORDS_MAX - 1;
   pd_store_report rep;
   pd_store *st = pd_store_open(dir, 0, &rep);
